@@ -1,0 +1,773 @@
+"""Canonical input fields, their Chinese/English aliases and value vocabularies (输入数据字段).
+
+Every input layer (居住小区 estates, 养老服务设施 facilities, 小区出入口 gates, 街道/乡镇 streets)
+has a fixed set of canonical fields (see ``docs/architecture.md``). Planners' files carry Chinese
+or English headers such as ``总户数``, ``建筑面积(㎡)`` or ``Households``; :func:`resolve_columns`
+maps them onto the canonical names. Matching ignores case, whitespace, full-width forms (全角),
+``_``/``-`` separators and unit suffixes in brackets such as ``(㎡)`` or ``（户）``. Users can
+override or add mappings with ``--field canonical=源列名`` (:func:`parse_field_options`).
+
+The module also normalises values: facility kinds (设施类型, :func:`normalise_kind`), estate and
+facility status (建设状态, :func:`normalise_estate_status`, :func:`normalise_facility_status`),
+numbers written with units (``"1,200户"``, :func:`parse_number`) and years (``"2004年"``,
+:func:`parse_year`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planning._errors import InputDataError
+
+__all__ = [
+    "COORDINATE_PAIRS",
+    "FACILITY_KINDS",
+    "KIND_SYNONYMS",
+    "LAYERS",
+    "MISSING_TOKENS",
+    "SCHEMAS",
+    "FieldSpec",
+    "canonical_fields",
+    "find_coordinate_columns",
+    "kind_help",
+    "normalise_estate_status",
+    "normalise_facility_status",
+    "normalise_kind",
+    "normalise_name",
+    "parse_field_options",
+    "parse_number",
+    "parse_year",
+    "resolve_columns",
+]
+
+#: Input layers in the order they are loaded.
+LAYERS: tuple[str, ...] = ("estates", "facilities", "gates", "streets")
+
+#: Chinese names of the layers, for messages.
+LAYER_NAMES_ZH: dict[str, str] = {
+    "estates": "居住小区",
+    "facilities": "养老服务设施",
+    "gates": "小区出入口",
+    "streets": "街道/乡镇",
+}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One canonical field of an input layer.
+
+    Parameters
+    ----------
+    name : str
+        Canonical (English) column name.
+    kind : str
+        ``"id"``, ``"text"``, ``"int"``, ``"float"``, ``"year"`` or ``"status"``/``"kind"``.
+    aliases : tuple of str
+        Source column names recognised automatically (matched after :func:`normalise_name`).
+    required : bool
+        Whether the loader cannot do without it (ids are generated instead when missing).
+    label_zh : str
+        Chinese label for messages.
+    """
+
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+    required: bool = False
+    label_zh: str = ""
+
+
+_STREET_ALIASES = (
+    "所属街道",
+    "街道",
+    "街道名称",
+    "街道办",
+    "所属街镇",
+    "乡镇街道",
+    "乡镇",
+    "street",
+)
+_COUNTY_ALIASES = (
+    "区县",
+    "所属区县",
+    "区",
+    "县",
+    "所属区",
+    "行政区",
+    "区县名称",
+    "county",
+    "district",
+)
+
+#: Canonical fields per layer, in output column order (geometry comes last and is not listed).
+SCHEMAS: dict[str, tuple[FieldSpec, ...]] = {
+    "estates": (
+        FieldSpec(
+            "estate_id",
+            "id",
+            ("小区编号", "编号", "id", "小区id", "小区代码", "estateid", "code"),
+            label_zh="小区编号",
+        ),
+        FieldSpec(
+            "name",
+            "text",
+            ("小区名称", "名称", "小区名", "小区", "name", "estatename"),
+            label_zh="小区名称",
+        ),
+        FieldSpec(
+            "households",
+            "int",
+            (
+                "户数",
+                "总户数",
+                "房屋总数",
+                "住户数",
+                "hh",
+                "households",
+                "居民户数",
+                "总套数",
+                "套数",
+                "住宅套数",
+            ),
+            required=True,
+            label_zh="户数",
+        ),
+        FieldSpec(
+            "status",
+            "status",
+            ("状态", "建设状态", "新建/既有", "新建既有", "小区类型", "status"),
+            label_zh="建设状态",
+        ),
+        FieldSpec(
+            "built_year",
+            "year",
+            (
+                "建成年代",
+                "建成年份",
+                "竣工年份",
+                "建成时间",
+                "竣工时间",
+                "建成年",
+                "builtyear",
+                "year",
+                "yearbuilt",
+                "completionyear",
+            ),
+            label_zh="建成年代",
+        ),
+        FieldSpec(
+            "population",
+            "float",
+            ("人口", "常住人口", "总人口", "人口数", "population", "pop"),
+            label_zh="人口",
+        ),
+        FieldSpec(
+            "elderly",
+            "float",
+            (
+                "60岁及以上人口",
+                "老年人口",
+                "老年人数",
+                "60岁以上人口",
+                "老人数",
+                "elderly",
+                "elderlypopulation",
+                "pop60",
+            ),
+            label_zh="60岁及以上人口",
+        ),
+        FieldSpec("street", "text", _STREET_ALIASES, label_zh="所属街道"),
+    ),
+    "facilities": (
+        FieldSpec(
+            "facility_id",
+            "id",
+            ("设施编号", "机构编号", "编号", "id", "facilityid", "code"),
+            label_zh="设施编号",
+        ),
+        FieldSpec(
+            "name",
+            "text",
+            ("名称", "机构名称", "设施名称", "name", "facilityname"),
+            label_zh="名称",
+        ),
+        FieldSpec(
+            "kind",
+            "kind",
+            ("类型", "设施类型", "机构类型", "类别", "设施类别", "kind", "type"),
+            required=True,
+            label_zh="设施类型",
+        ),
+        FieldSpec(
+            "floor_m2",
+            "float",
+            (
+                "建筑面积",
+                "面积",
+                "floor_area",
+                "floorarea",
+                "floor_m2",
+                "gfa",
+                "gfam2",
+                "用房面积",
+                "服务用房面积",
+            ),
+            label_zh="建筑面积",
+        ),
+        FieldSpec(
+            "land_m2", "float", ("用地面积", "占地面积", "land_m2", "landarea"), label_zh="用地面积"
+        ),
+        FieldSpec(
+            "beds", "float", ("床位", "床位数", "总床位", "总床位数", "beds"), label_zh="床位数"
+        ),
+        FieldSpec(
+            "nursing_beds",
+            "float",
+            ("护理型床位", "护理床位", "护理型床位数", "护理床位数", "nursing_beds", "nursingbeds"),
+            label_zh="护理型床位",
+        ),
+        FieldSpec(
+            "estate_id",
+            "id",
+            ("配建所属小区", "所属小区编号", "所属小区", "小区编号", "estate_id"),
+            label_zh="配建所属小区",
+        ),
+        FieldSpec(
+            "status",
+            "status",
+            ("状态", "建设状态", "现状/规划", "现状规划", "status"),
+            label_zh="状态",
+        ),
+        FieldSpec("street", "text", _STREET_ALIASES, label_zh="所属街道"),
+        FieldSpec("county", "text", _COUNTY_ALIASES, label_zh="区县"),
+    ),
+    "gates": (
+        FieldSpec(
+            "gate_id", "id", ("出入口编号", "门编号", "编号", "id", "gateid"), label_zh="出入口编号"
+        ),
+        FieldSpec(
+            "estate_id",
+            "id",
+            ("小区编号", "所属小区编号", "所属小区", "estate_id", "estateid"),
+            required=True,
+            label_zh="所属小区编号",
+        ),
+    ),
+    "streets": (
+        FieldSpec(
+            "street_id",
+            "id",
+            ("街道编码", "编码", "街道编号", "编号", "id", "code", "streetid"),
+            label_zh="街道编码",
+        ),
+        FieldSpec(
+            "name",
+            "text",
+            ("街道名称", "名称", "街道", "乡镇", "乡镇名称", "name"),
+            label_zh="街道名称",
+        ),
+        FieldSpec("county", "text", _COUNTY_ALIASES, label_zh="区县"),
+    ),
+}
+
+#: Coordinate column pairs recognised in tables (CSV/XLSX), in order of preference.
+COORDINATE_PAIRS: tuple[tuple[str, str], ...] = (
+    ("lon", "lat"),
+    ("lng", "lat"),
+    ("longitude", "latitude"),
+    ("经度", "纬度"),
+    ("东经", "北纬"),
+    ("x", "y"),
+    ("x坐标", "y坐标"),
+    ("坐标x", "坐标y"),
+    ("pointx", "pointy"),
+)
+
+#: Accepted facility kinds (设施类型).
+FACILITY_KINDS: tuple[str, ...] = (
+    "community_station",
+    "street_centre",
+    "institution",
+    "rural_point",
+)
+
+#: Chinese (and English) synonyms per facility kind; free text containing one of them is matched
+#: too, the longest synonym wins (so 街道综合养老服务中心 is a street centre, not a station).
+KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "community_station": (
+        "社区养老服务站",
+        "社区养老服务中心",
+        "日间照料中心",
+        "老年人日间照料中心",
+        "日间照料站",
+        "居家养老服务站",
+        "居家养老服务中心",
+        "社区居家养老服务站",
+        "社区居家养老服务中心",
+        "长者照护之家",
+        "托老所",
+        "嵌入式养老服务机构",
+        "养老服务站",
+        "为老服务站",
+        "老年服务站",
+        "日托",
+        "community_station",
+        "community station",
+        "day care",
+    ),
+    "street_centre": (
+        "街道综合养老服务中心",
+        "乡镇综合养老服务中心",
+        "镇综合养老服务中心",
+        "区域养老服务中心",
+        "养老服务中心",
+        "综合养老服务中心",
+        "综合为老服务中心",
+        "街道养老服务中心",
+        "street_centre",
+        "street centre",
+        "street center",
+    ),
+    "institution": (
+        "养老院",
+        "敬老院",
+        "老年养护院",
+        "养护院",
+        "特困人员供养服务机构",
+        "供养服务机构",
+        "光荣院",
+        "福利院",
+        "社会福利院",
+        "护理院",
+        "养老机构",
+        "老年公寓",
+        "颐养院",
+        "institution",
+        "nursing home",
+    ),
+    "rural_point": (
+        "农村互助幸福院",
+        "互助幸福院",
+        "幸福院",
+        "助老餐点",
+        "老年食堂",
+        "长者食堂",
+        "农村互助养老服务点",
+        "互助养老服务点",
+        "互助养老点",
+        "rural_point",
+        "rural point",
+    ),
+}
+
+#: Cell values treated as missing (empty) in any field.
+MISSING_TOKENS: frozenset[str] = frozenset(
+    {
+        "",
+        "-",
+        "--",
+        "—",
+        "——",
+        "/",
+        "na",
+        "n/a",
+        "nan",
+        "null",
+        "none",
+        "无",
+        "暂无",
+        "暂无资料",
+        "暂无数据",
+        "未知",
+        "不详",
+        "缺失",
+        "#n/a",
+        "?",
+        "？",
+    }
+)
+
+_ESTATE_STATUS: dict[str, tuple[str, ...]] = {
+    "new": ("新建", "new", "规划", "拟建", "在建", "待建", "规划新建", "新建小区", "planned"),
+    "existing": (
+        "既有",
+        "existing",
+        "已建成",
+        "已建",
+        "建成",
+        "老旧",
+        "老旧小区",
+        "现状",
+        "现有",
+        "旧",
+        "old",
+        "既有小区",
+        "已建小区",
+    ),
+}
+_FACILITY_STATUS: dict[str, tuple[str, ...]] = {
+    # 在建 (under construction) counts as planned supply: it does not serve anybody yet.
+    "planned": (
+        "规划",
+        "拟建",
+        "在建",
+        "待建",
+        "新建",
+        "规划新建",
+        "计划",
+        "planned",
+        "proposed",
+        "under construction",
+    ),
+    "existing": (
+        "现状",
+        "已建",
+        "已建成",
+        "建成",
+        "既有",
+        "现有",
+        "运营",
+        "运营中",
+        "在营",
+        "开业",
+        "existing",
+        "operating",
+        "open",
+    ),
+}
+
+_BRACKETS = re.compile(r"[(\[（【<《][^()\[\]（）【】<>《》]*[)\]）】>》]")
+_UNIT_TAIL = re.compile(r"(?:/|单位)?(?:m2|㎡|平方米|平米|户|人|张|个)$")
+_UNIT_WORDS = re.compile(r"m2|m\^2|平方米|平米")
+_SEPARATORS = re.compile(r"[\s_\-:：·.]+")
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _nfkc(text: str) -> str:
+    """Return ``text`` with full-width forms folded (NFKC), lower-cased and stripped."""
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+def normalise_name(name: object) -> str:
+    """Normalise a column header for matching.
+
+    Folds full-width characters (全角→半角), lower-cases, drops whitespace and ``_``/``-``
+    separators and removes bracketed unit suffixes such as ``(㎡)`` or ``（户）``.
+
+    Parameters
+    ----------
+    name : object
+        A column header (anything; converted with ``str``).
+
+    Returns
+    -------
+    str
+        The normalised header, e.g. ``"建筑面积(㎡)" → "建筑面积"``, ``"Floor_Area" → "floorarea"``.
+    """
+    text = _nfkc(str(name))
+    stripped = _BRACKETS.sub("", text)
+    if stripped.strip():
+        text = stripped
+    return _SEPARATORS.sub("", text)
+
+
+def _name_keys(name: object) -> tuple[str, ...]:
+    """Return matching keys of a source header: normalised, and without a trailing unit word."""
+    key = normalise_name(name)
+    keys = [key]
+    tail = _UNIT_TAIL.sub("", key)
+    if tail and tail != key:
+        keys.append(tail)
+    return tuple(keys)
+
+
+def canonical_fields(layer: str) -> tuple[str, ...]:
+    """Return the canonical field names of ``layer`` in output order.
+
+    Raises
+    ------
+    InputDataError
+        When ``layer`` is not one of :data:`LAYERS`.
+    """
+    _check_layer(layer)
+    return tuple(spec.name for spec in SCHEMAS[layer])
+
+
+def _check_layer(layer: str) -> None:
+    if layer not in SCHEMAS:
+        raise InputDataError(
+            f"Unknown layer {layer!r} (图层); expected one of {', '.join(LAYERS)}."
+        )
+
+
+def resolve_columns(
+    columns: Iterable[object],
+    layer: str,
+    field_map: Mapping[str, str] | None = None,
+    *,
+    file: str | None = None,
+) -> dict[str, str]:
+    """Map canonical field names of ``layer`` to source columns.
+
+    Parameters
+    ----------
+    columns : iterable
+        The source file's column headers.
+    layer : str
+        One of :data:`LAYERS`.
+    field_map : mapping, optional
+        User mappings ``canonical → source column`` (from ``--field canonical=源列名``). They win
+        over automatic matches. Keys may be qualified with the layer (``"estates.households"``);
+        keys qualified with another layer are ignored.
+    file : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    dict
+        ``{canonical: source_column}`` for every field that was found; fields without a source
+        column are absent. A source column is used for at most one field.
+
+    Raises
+    ------
+    InputDataError
+        When ``field_map`` names an unknown canonical field or a column the file does not have;
+        the message lists the valid names and the available columns.
+    """
+    _check_layer(layer)
+    cols = [str(c) for c in columns]
+    where = f" in {file}" if file else ""
+    specs = SCHEMAS[layer]
+    known = {s.name for s in specs}
+    result: dict[str, str] = {}
+    used: set[str] = set()
+    for key, source in (field_map or {}).items():
+        target_layer, _, canonical = key.rpartition(".")
+        if target_layer and target_layer != layer:
+            continue
+        if canonical not in known:
+            raise InputDataError(
+                f"--field {key}={source}: {canonical!r} is not a field of the {layer} layer "
+                f"({LAYER_NAMES_ZH[layer]}){where}. Valid fields: {', '.join(sorted(known))}. "
+                f"Available columns: {', '.join(cols)}."
+            )
+        if source not in cols:
+            raise InputDataError(
+                f"--field {key}={source}: the column {source!r} does not exist{where}. "
+                f"Available columns (可用列): {', '.join(cols)}. Fix: spell the column exactly "
+                "as in the file's header row."
+            )
+        result[canonical] = source
+        used.add(source)
+    keyed = [(c, _name_keys(c)) for c in cols]
+    for spec in specs:
+        if spec.name in result:
+            continue
+        wanted = [normalise_name(spec.name), *(normalise_name(a) for a in spec.aliases)]
+        best: tuple[int, int, str] | None = None
+        for position, (col, keys) in enumerate(keyed):
+            if col in used:
+                continue
+            for rank, alias in enumerate(wanted):
+                if alias in keys and (best is None or (rank, position) < best[:2]):
+                    best = (rank, position, col)
+        if best is not None:
+            result[spec.name] = best[2]
+            used.add(best[2])
+    return result
+
+
+def parse_field_options(options: Sequence[str]) -> dict[str, str]:
+    """Parse repeated ``--field canonical=源列名`` options.
+
+    Parameters
+    ----------
+    options : sequence of str
+        Strings of the form ``canonical=column`` or ``layer.canonical=column``.
+
+    Returns
+    -------
+    dict
+        ``{canonical: column}`` (keys keep their layer qualifier when given).
+
+    Raises
+    ------
+    InputDataError
+        When an option has no ``=`` or an empty side.
+    """
+    result: dict[str, str] = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputDataError(
+                f"--field {option!r}: expected canonical=源列名, e.g. --field households=总户数."
+            )
+        result[key.strip()] = value.strip()
+    return result
+
+
+def find_coordinate_columns(columns: Iterable[object]) -> tuple[str, str, str] | None:
+    """Find the coordinate columns of a table.
+
+    Parameters
+    ----------
+    columns : iterable
+        Column headers.
+
+    Returns
+    -------
+    tuple or None
+        ``(x_column, y_column, pair)`` where ``pair`` is the canonical pair name (e.g. ``"lon"``
+        for lon/lat-style headers, ``"x"`` for x/y-style headers), or ``None`` when no pair is
+        present.
+    """
+    cols = [str(c) for c in columns]
+    keys = {c: _name_keys(c) for c in cols}
+    for x_name, y_name in COORDINATE_PAIRS:
+        x_col = next((c for c in cols if x_name in keys[c]), None)
+        y_col = next((c for c in cols if y_name in keys[c]), None)
+        if x_col is not None and y_col is not None:
+            pair = "x" if x_name in {"x", "x坐标", "坐标x", "pointx"} else "lon"
+            return x_col, y_col, pair
+    return None
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating) and math.isnan(value):
+        return True
+    return isinstance(value, str) and _nfkc(value) in MISSING_TOKENS
+
+
+def _vocabulary_match(value: object, vocabulary: Mapping[str, tuple[str, ...]]) -> str | None:
+    """Return the key whose synonym equals or (longest) occurs in ``value``."""
+    if _is_missing(value):
+        return None
+    text = _SEPARATORS.sub(" ", _nfkc(str(value))).strip()
+    compact = text.replace(" ", "")
+    best: tuple[int, str] | None = None
+    for key, synonyms in vocabulary.items():
+        for synonym in synonyms:
+            syn = _SEPARATORS.sub(" ", _nfkc(synonym)).strip()
+            if text == syn or compact == syn.replace(" ", ""):
+                return key
+            hit = syn in text or (" " not in syn and syn in compact)
+            if hit and (best is None or len(syn) > best[0]):
+                best = (len(syn), key)
+    return best[1] if best else None
+
+
+def normalise_kind(value: object) -> str | None:
+    """Classify a facility type (设施类型) into one of :data:`FACILITY_KINDS`.
+
+    Exact synonyms are matched first; otherwise the longest synonym contained in the text wins,
+    so ``"XX街道综合养老服务中心"`` → ``"street_centre"`` and ``"XX社区日间照料中心"`` →
+    ``"community_station"``.
+
+    Parameters
+    ----------
+    value : object
+        The cell value (type column or facility name).
+
+    Returns
+    -------
+    str or None
+        The canonical kind, or ``None`` when nothing matches or the value is empty.
+    """
+    return _vocabulary_match(value, KIND_SYNONYMS)
+
+
+def kind_help(lang: str = "en") -> str:
+    """Return the accepted facility kinds with their Chinese synonyms, for messages."""
+    parts = []
+    for kind, synonyms in KIND_SYNONYMS.items():
+        zh = [s for s in synonyms if not s.isascii()]
+        parts.append(f"{kind} ({'、'.join(zh)})")
+    joiner = "；" if lang == "zh" else "; "
+    return joiner.join(parts)
+
+
+def normalise_estate_status(value: object) -> str | None:
+    """Return ``"new"`` (新建), ``"existing"`` (既有) or ``None`` for an estate status cell.
+
+    ``新建``/``规划``/``在建`` → new; ``既有``/``已建成``/``老旧``/``现状`` → existing.
+    """
+    return _vocabulary_match(value, _ESTATE_STATUS)
+
+
+def normalise_facility_status(value: object) -> str | None:
+    """Return ``"existing"`` (现状), ``"planned"`` (规划) or ``None`` for a facility status cell.
+
+    ``现状``/``已建``/``运营`` → existing; ``规划``/``拟建``/``在建``/``新建`` → planned (a facility
+    under construction does not serve anybody yet, so it counts as planned supply).
+    """
+    return _vocabulary_match(value, _FACILITY_STATUS)
+
+
+def parse_number(value: object) -> float | None:
+    """Parse a number that may carry units or thousands separators.
+
+    Parameters
+    ----------
+    value : object
+        E.g. ``1200``, ``"1,200"``, ``"1200户"``, ``"约 350 ㎡"``, ``"１２００"`` (full-width),
+        ``"1.2万"`` (= 12 000).
+
+    Returns
+    -------
+    float or None
+        ``None`` when the cell is empty or holds no single number (``"暂无"``, ``"100-200"``).
+    """
+    if _is_missing(value):
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    text = _UNIT_WORDS.sub("", _nfkc(str(value)).replace(",", "").replace("，", ""))
+    numbers = _NUMBER.findall(text)
+    if len(numbers) != 1:
+        return None
+    rest = text.replace(numbers[0], "", 1)
+    if re.search(r"\d", rest):
+        return None
+    number = float(numbers[0]) * (10000.0 if "万" in rest else 1.0)
+    return number if math.isfinite(number) else None
+
+
+def parse_year(value: object) -> int | None:
+    """Parse a build year (建成年代): ``2004``, ``"2004年"``, ``"2004-05-01"``, ``"90年代"``.
+
+    Returns
+    -------
+    int or None
+        The year, or ``None`` when no plausible year (1800–2200) is found. Two-digit decades
+        (``"90年代"``) are read as 19xx.
+    """
+    if _is_missing(value):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        if not math.isfinite(float(value)):
+            return None
+        year = int(value) if float(value).is_integer() else None
+        return year if year is not None and 1800 <= year <= 2200 else None
+    text = _nfkc(str(value))
+    match = re.search(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)", text)
+    if match:
+        return int(match.group(1))
+    match = re.fullmatch(r"(\d\d)年代", text)
+    if match:
+        return 1900 + int(match.group(1))
+    number = parse_number(text)
+    if number is not None and number.is_integer() and 1800 <= number <= 2200:
+        return int(number)
+    return None
