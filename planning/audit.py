@@ -1,0 +1,753 @@
+"""The compliance audit (合规评估).
+
+Floor area per 100 households and service circles, per estate and per street, plus the
+admin-unit and facility rules of the ruleset.
+
+:func:`run_audit` computes everything in memory and returns an :class:`AuditResult`;
+:mod:`planning.audit_output` writes it. The command line calls both.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from planning import __version__, network
+from planning.analysis.admin_rules import (
+    RuleCheck,
+    count_per_unit,
+    judge,
+    nursing_bed_share,
+    street_centre_coverage,
+)
+from planning.analysis.coverage import best_per_group, coverage_share, speed_sensitivity
+from planning.analysis.floor_area import allocate_area
+from planning.io import Inputs
+from planning.rules import Rule, Ruleset
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class AuditOptions:
+    """Choices that change the figures (recorded in ``summary.json``).
+
+    Attributes
+    ----------
+    walk_speed_m_per_s : float or None
+        Elderly walking speed for the time-based circle; the ruleset's value when None.
+    measure : str or None
+        ``"distance"`` (GB 50180 metres) or ``"time"`` (minutes × walking speed); ruleset default
+        when None.
+    include_planned : bool
+        Count planned facilities (规划) in the service circles; floor area always counts them,
+        because the per-100-household rule is about the space an estate plans.
+    """
+
+    walk_speed_m_per_s: float | None = None
+    measure: str | None = None
+    include_planned: bool = False
+
+
+@dataclass
+class Tier:
+    """A service-circle tier as measured in this audit."""
+
+    name: str
+    minutes: float
+    distance_m: float
+    facility_kinds: tuple[str, ...]
+    rule: Rule | None
+    target_pct: float | None
+
+
+@dataclass
+class AuditResult:
+    """Everything the audit computed; written by :func:`planning.audit_output.write_results`."""
+
+    ruleset: Ruleset
+    options: AuditOptions
+    tiers: list[Tier]
+    estates: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    streets: gpd.GeoDataFrame
+    service_areas: gpd.GeoDataFrame
+    network_edges: gpd.GeoDataFrame
+    barriers: gpd.GeoDataFrame | None
+    sensitivity: pd.DataFrame
+    checks: list[RuleCheck]
+    totals: dict[str, Any]
+    inputs: dict[str, str]
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def _tiers(ruleset: Ruleset, options: AuditOptions) -> list[Tier]:
+    measure = options.measure or ruleset.parameters.circle_measure
+    speed = options.walk_speed_m_per_s or ruleset.parameters.walk_speed_m_per_s
+    tiers = []
+    for tier in ruleset.circle_tiers():
+        distance = tier.minutes * 60.0 * speed if measure == "time" else tier.distance_m
+        rule = ruleset.rule(tier.rule_id) if tier.rule_id else None
+        tiers.append(
+            Tier(
+                tier.name,
+                tier.minutes,
+                float(distance),
+                tuple(tier.facility_kinds),
+                rule,
+                tier.target_pct,
+            )
+        )
+    return tiers
+
+
+def _origins(inputs: Inputs) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Gates where an estate has them, its representative point otherwise; group = estate row."""
+    estates = inputs.estates
+    position = pd.Series(np.arange(len(estates)), index=estates["estate_id"].astype(str))
+    points: list[Any] = []
+    groups: list[np.ndarray] = []
+    has_gate = np.zeros(len(estates), dtype=bool)
+    if inputs.gates is not None and len(inputs.gates):
+        gates = inputs.gates[inputs.gates["estate_id"].astype(str).isin(position.index)]
+        gate_groups = position.loc[gates["estate_id"].astype(str)].to_numpy()
+        points.extend(gates.geometry.to_numpy())
+        groups.append(gate_groups)
+        has_gate[gate_groups] = True
+    rest = np.flatnonzero(~has_gate)
+    points.extend(estates.geometry.iloc[rest].representative_point().to_numpy())
+    groups.append(rest)
+    return gpd.GeoSeries(points, crs=estates.crs), np.concatenate(groups).astype(np.int64)
+
+
+def _owner_of_facilities(estates: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> np.ndarray:
+    """Estate row owning each facility: its ``estate_id`` link, else the polygon it lies in."""
+    position = pd.Series(np.arange(len(estates)), index=estates["estate_id"].astype(str))
+    linked = facilities["estate_id"].astype("string").map(position)
+    owner = linked.fillna(-1).to_numpy(dtype=np.int64)
+    polygons = estates.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    unlinked = np.flatnonzero(owner < 0)
+    if unlinked.size and polygons.any():
+        pts = facilities.geometry.iloc[unlinked].representative_point()
+        tree_index = np.flatnonzero(polygons)
+        hits = gpd.GeoSeries(estates.geometry.iloc[tree_index].to_numpy()).sindex.query(
+            pts.to_numpy(), predicate="within"
+        )
+        # A point inside overlapping estates goes to the first one, deterministically.
+        for point_pos, estate_pos in zip(*hits, strict=True):
+            if owner[unlinked[point_pos]] < 0:
+                owner[unlinked[point_pos]] = tree_index[estate_pos]
+    return owner
+
+
+def _reach_matrix(
+    net: network.WalkNetwork,
+    origin_snaps: network.Snapped,
+    groups: np.ndarray,
+    n_estates: int,
+    fac_snaps: network.Snapped,
+    cutoff_m: float,
+) -> sp.csr_array:
+    """Estate × facility matrix of best-gate walking distances within ``cutoff_m`` (+1 m offset).
+
+    Stored values are ``distance + 1`` so a facility at 0 m is still an entry.
+    """
+    od = network.od_sparse(net, origin_snaps, fac_snaps, cutoff_m).tocoo()
+    frame = pd.DataFrame({"e": groups[od.row], "f": od.col, "d": od.data})
+    best = frame.groupby(["e", "f"], sort=True)["d"].min().reset_index()
+    return sp.csr_array(
+        (best["d"].to_numpy() + 1.0, (best["e"].to_numpy(), best["f"].to_numpy())),
+        shape=(n_estates, len(fac_snaps.ok)),
+    )
+
+
+def _assign_streets(
+    inputs: Inputs,
+) -> tuple[gpd.GeoDataFrame, pd.Series, pd.Series]:
+    """Return the streets layer (given, or built from estate attributes) and each row's street."""
+    estates, facilities = inputs.estates, inputs.facilities
+    if inputs.streets is not None and len(inputs.streets):
+        streets = inputs.streets.copy()
+        est_pts = gpd.GeoDataFrame(
+            geometry=estates.geometry.representative_point(), crs=estates.crs
+        )
+        joined = gpd.sjoin(
+            est_pts, streets[["street_id", "geometry"]], how="left", predicate="within"
+        )
+        est_street = joined[~joined.index.duplicated()]["street_id"]
+        by_name = pd.Series(streets["street_id"].to_numpy(), index=streets["name"].astype(str))
+        by_name = by_name[~by_name.index.duplicated()]
+        named = estates["street"].astype("string").map(by_name)
+        est_street = est_street.fillna(named)
+        fac_street = pd.Series([None] * len(facilities), index=facilities.index, dtype=object)
+        if len(facilities):
+            fac_pts = gpd.GeoDataFrame(
+                geometry=facilities.geometry.representative_point(), crs=facilities.crs
+            )
+            fj = gpd.sjoin(
+                fac_pts, streets[["street_id", "geometry"]], how="left", predicate="within"
+            )
+            fac_street = fj[~fj.index.duplicated()]["street_id"]
+        return streets, est_street, fac_street
+    names = estates["street"].astype("string").fillna("未注明街道")
+    streets = gpd.GeoDataFrame(
+        {"street_id": sorted(names.unique()), "name": sorted(names.unique()), "county": None},
+        geometry=gpd.GeoSeries([None] * names.nunique(), crs=estates.crs),
+    )
+    fac_street = facilities["street"].astype("string") if "street" in facilities else None
+    if fac_street is None:
+        fac_street = pd.Series([None] * len(facilities), index=facilities.index, dtype=object)
+    return streets, names, fac_street
+
+
+def run_audit(
+    inputs: Inputs,
+    ruleset: Ruleset,
+    net: network.WalkNetwork,
+    *,
+    options: AuditOptions | None = None,
+    barriers: gpd.GeoDataFrame | None = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Audit estates and facilities against a ruleset on a walking network.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        Validated layers in one metric CRS (:func:`planning.io.load_inputs`).
+    ruleset : Ruleset
+        The jurisdiction's rules (:func:`planning.rules.load_ruleset`).
+    net : WalkNetwork
+        The walking network in the same CRS.
+    options : AuditOptions, optional
+        Walking speed, measure and whether planned facilities count in the circles.
+    barriers : GeoDataFrame, optional
+        Rivers etc., only carried through to the map.
+    progress : callable, optional
+        Called with a short message at each step.
+
+    Returns
+    -------
+    AuditResult
+    """
+    options = options or AuditOptions()
+    say = progress or (lambda message: None)
+    params = ruleset.parameters
+    estates = inputs.estates.reset_index(drop=True).copy()
+    facilities = (
+        inputs.facilities.reset_index(drop=True).copy()
+        if inputs.facilities is not None
+        else gpd.GeoDataFrame({"facility_id": [], "kind": []}, geometry=[], crs=estates.crs)
+    )
+    tiers = _tiers(ruleset, options)
+    n_estates = len(estates)
+
+    say(f"Snapping {n_estates} estates and {len(facilities)} facilities to the walking network")
+    origin_points, groups = _origins(inputs)
+    origin_snaps = network.snap(net, origin_points)
+    fac_snaps = network.snap(net, facilities.geometry)
+    reachable = np.zeros(n_estates, dtype=bool)
+    np.logical_or.at(reachable, groups, origin_snaps.ok)
+    if (~reachable).any():
+        ids = estates.loc[~reachable, "estate_id"].astype(str).tolist()
+        logger.warning(
+            "%d estates are farther than max_snap_m from the walking network and count as not "
+            "covered: %s",
+            len(ids),
+            ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""),
+        )
+    if len(facilities) and (~fac_snaps.ok).any():
+        ids = facilities.loc[~fac_snaps.ok, "facility_id"].astype(str).tolist()
+        logger.warning(
+            "%d facilities are off the walking network and reach nobody: %s",
+            len(ids),
+            ", ".join(ids[:10]),
+        )
+
+    active = (
+        facilities["status"].eq("existing").to_numpy() if len(facilities) else np.zeros(0, bool)
+    )
+    if options.include_planned:
+        active = np.ones(len(facilities), dtype=bool)
+
+    say("Measuring service circles " + ", ".join(f"{t.name} ({t.distance_m:.0f} m)" for t in tiers))
+    for tier in tiers:
+        mask = facilities["kind"].isin(tier.facility_kinds).to_numpy() & active & fac_snaps.ok
+        dist, target = network.nearest(
+            net, origin_snaps, fac_snaps, tier.distance_m, target_mask=mask
+        )
+        best, best_target = best_per_group(dist, target, groups, n_estates)
+        ids = (
+            np.where(
+                best_target >= 0,
+                facilities["facility_id"].astype(str).to_numpy()[np.maximum(best_target, 0)],
+                None,
+            )
+            if len(facilities)
+            else np.full(n_estates, None)
+        )
+        estates[f"nearest_{tier.name}_id"] = ids
+        estates[f"walk_{tier.name}_m"] = np.where(np.isfinite(best), np.round(best, 1), np.nan)
+        estates[f"covered_{tier.name}"] = np.isfinite(best) & (best <= tier.distance_m)
+
+    largest = max(tiers, key=lambda t: t.distance_m)
+    speeds = list(params.walk_speed_sensitivity)
+    sens_cutoff = max([largest.distance_m] + [largest.minutes * 60.0 * s for s in speeds])
+    mask = facilities["kind"].isin(largest.facility_kinds).to_numpy() & active & fac_snaps.ok
+    dist, target = network.nearest(net, origin_snaps, fac_snaps, sens_cutoff, target_mask=mask)
+    sens_best, _ = best_per_group(dist, target, groups, n_estates)
+    sensitivity = speed_sensitivity(
+        sens_best, estates["households"].to_numpy(float), largest.minutes, speeds
+    )
+    estates["nearest_facility_id"] = estates[f"nearest_{largest.name}_id"]
+    name_of = dict(
+        zip(facilities["facility_id"].astype(str), facilities["name"].astype(str), strict=False)
+    )
+    estates["nearest_facility_name"] = estates["nearest_facility_id"].map(name_of)
+    estates["walk_m"] = estates[f"walk_{largest.name}_m"]
+    estates["reachable"] = reachable
+
+    say("Checking floor area per 100 households (每百户配建面积)")
+    owner = _owner_of_facilities(estates, facilities) if len(facilities) else np.zeros(0, np.int64)
+    _floor_area(estates, facilities, owner, ruleset, net, origin_snaps, groups, fac_snaps)
+    _land(estates, facilities, owner, ruleset, net, origin_snaps, groups, fac_snaps)
+
+    area_fail = ~estates["area_ok"].fillna(True).astype(bool) | ~estates["land_ok"].fillna(
+        True
+    ).astype(bool)
+    outside = ~estates[f"covered_{largest.name}"].astype(bool)
+    estates["verdict"] = np.select(
+        [area_fail & outside, area_fail, outside],
+        ["both", "area_shortfall", "outside_circle"],
+        "ok",
+    )
+
+    say("Summarising by street (街道)")
+    streets, est_street, fac_street = _assign_streets(inputs)
+    estates["street_id"] = est_street.to_numpy()
+    facilities["street_id"] = fac_street.to_numpy() if len(facilities) else []
+    streets = _street_table(streets, estates, facilities, tiers)
+    checks = _rule_checks(ruleset, tiers, estates, facilities, streets)
+
+    say("Tracing service areas")
+    service = _service_areas(net, facilities, fac_snaps, active, tiers)
+
+    totals = _totals(estates, tiers, sensitivity)
+    return AuditResult(
+        ruleset=ruleset,
+        options=options,
+        tiers=tiers,
+        estates=estates,
+        facilities=facilities,
+        streets=streets,
+        service_areas=service,
+        network_edges=net.edges_gdf()[["length", "geometry"]],
+        barriers=barriers,
+        sensitivity=sensitivity,
+        checks=checks,
+        totals=totals,
+        inputs=dict(inputs.source_files),
+        parameters={
+            "version": __version__,
+            "measure": options.measure or params.circle_measure,
+            "walk_speed_m_per_s": options.walk_speed_m_per_s or params.walk_speed_m_per_s,
+            "include_planned": options.include_planned,
+            "tiers_m": {t.name: t.distance_m for t in tiers},
+            "crs": str(estates.crs),
+        },
+    )
+
+
+def _rate_and_rule(
+    estates: pd.DataFrame, rule_for: Callable[[str], Rule | None]
+) -> tuple[np.ndarray, np.ndarray, list[Rule]]:
+    """Per-estate threshold and rule id for a status-dependent rule (new/existing)."""
+    rate = np.full(len(estates), np.nan)
+    rule_id = np.full(len(estates), None, dtype=object)
+    used: list[Rule] = []
+    for status in ("new", "existing"):
+        rule = rule_for(status)
+        if rule is None or rule.minimum is None:
+            continue
+        rows = estates["status"].eq(status).to_numpy()
+        rate[rows] = rule.minimum
+        rule_id[rows] = rule.id
+        used.append(rule)
+    return rate, rule_id, used
+
+
+def _sharing(ruleset: Ruleset, rules: list[Rule]) -> tuple[bool, float]:
+    params = ruleset.parameters
+    allowed = any(
+        bool(r.params.get("sharing_allowed", False)) for r in rules if r.applies_to == "existing"
+    )
+    allowed = allowed or bool(getattr(params, "sharing_allowed_existing", False))
+    return allowed, float(params.sharing_distance_m)
+
+
+def _allocate(
+    estates: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    owner: np.ndarray,
+    required: np.ndarray,
+    amount_column: str,
+    rules: list[Rule],
+    ruleset: Ruleset,
+    net: network.WalkNetwork,
+    origin_snaps: network.Snapped,
+    groups: np.ndarray,
+    fac_snaps: network.Snapped,
+) -> Any:
+    kinds = sorted({k for r in rules for k in r.facility_kinds})
+    counts = facilities["kind"].isin(kinds).to_numpy() if len(facilities) else np.zeros(0, bool)
+    amount = (
+        np.where(counts, facilities[amount_column].to_numpy(float), 0.0)
+        if len(facilities)
+        else np.zeros(0)
+    )
+    allowed, distance = _sharing(ruleset, rules)
+    may_share = estates["status"].eq("existing").to_numpy() & allowed
+    reach = None
+    if allowed and may_share.any() and counts.any():
+        reach = _reach_matrix(net, origin_snaps, groups, len(estates), fac_snaps, distance)
+    return allocate_area(
+        required, amount, owner, estates["households"].to_numpy(float), may_share, reach
+    )
+
+
+def _floor_area(
+    estates: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    owner: np.ndarray,
+    ruleset: Ruleset,
+    net: network.WalkNetwork,
+    origin_snaps: network.Snapped,
+    groups: np.ndarray,
+    fac_snaps: network.Snapped,
+) -> None:
+    rate, rule_id, rules = _rate_and_rule(estates, ruleset.floor_area_rule)
+    estates["area_rule_id"] = rule_id
+    estates["rate_m2_per_100hh"] = rate
+    required = estates["households"].to_numpy(float) * rate / 100.0
+    alloc = _allocate(
+        estates,
+        facilities,
+        owner,
+        required,
+        "floor_m2",
+        rules,
+        ruleset,
+        net,
+        origin_snaps,
+        groups,
+        fac_snaps,
+    )
+    has_rule = np.isfinite(rate)
+    estates["required_m2"] = np.where(has_rule, np.round(alloc.required, 2), np.nan)
+    estates["onsite_m2"] = np.where(has_rule, np.round(alloc.onsite, 2), np.nan)
+    estates["shared_m2"] = np.where(has_rule, np.round(alloc.shared, 2), np.nan)
+    estates["provided_m2"] = np.where(has_rule, np.round(alloc.provided, 2), np.nan)
+    estates["shortfall_m2"] = np.where(has_rule, np.round(alloc.shortfall, 2), np.nan)
+    estates["area_ok"] = pd.array(np.where(has_rule, alloc.ok, pd.NA), dtype="boolean")
+
+
+def _land(
+    estates: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    owner: np.ndarray,
+    ruleset: Ruleset,
+    net: network.WalkNetwork,
+    origin_snaps: network.Snapped,
+    groups: np.ndarray,
+    fac_snaps: network.Snapped,
+) -> None:
+    rate, rule_id, rules = _rate_and_rule(estates, ruleset.land_rule)
+    estates["land_rule_id"] = rule_id
+    pph = float(ruleset.parameters.persons_per_household)
+    residents = estates["population"].to_numpy(float)
+    residents = np.where(
+        np.isfinite(residents), residents, estates["households"].to_numpy(float) * pph
+    )
+    required = residents * rate
+    has_rule = np.isfinite(rate)
+    if not has_rule.any():
+        estates["land_required_m2"] = np.nan
+        estates["land_provided_m2"] = np.nan
+        estates["land_ok"] = pd.array([pd.NA] * len(estates), dtype="boolean")
+        return
+    alloc = _allocate(
+        estates,
+        facilities,
+        owner,
+        required,
+        "land_m2",
+        rules,
+        ruleset,
+        net,
+        origin_snaps,
+        groups,
+        fac_snaps,
+    )
+    estates["land_required_m2"] = np.where(has_rule, np.round(alloc.required, 2), np.nan)
+    estates["land_provided_m2"] = np.where(has_rule, np.round(alloc.provided, 2), np.nan)
+    estates["land_ok"] = pd.array(np.where(has_rule, alloc.ok, pd.NA), dtype="boolean")
+
+
+def _street_table(
+    streets: gpd.GeoDataFrame, estates: pd.DataFrame, facilities: pd.DataFrame, tiers: list[Tier]
+) -> gpd.GeoDataFrame:
+    streets = streets.copy()
+    sid = estates["street_id"]
+    grouped = estates.groupby(sid, dropna=True)
+    streets = streets.set_index("street_id", drop=False)
+    streets["estates"] = grouped.size().reindex(streets.index, fill_value=0).astype(int)
+    streets["households"] = (
+        grouped["households"].sum().reindex(streets.index, fill_value=0).astype(int)
+    )
+    streets["elderly"] = grouped["elderly"].sum(min_count=1).reindex(streets.index)
+    for column in ("required_m2", "provided_m2", "shortfall_m2"):
+        streets[column] = grouped[column].sum(min_count=1).reindex(streets.index).round(2)
+    failing = estates["area_ok"].eq(False).fillna(False)
+    streets["estates_area_failing"] = (
+        failing.groupby(sid).sum().reindex(streets.index, fill_value=0).astype(int)
+    )
+    if len(facilities):
+        centres = facilities[facilities["kind"].eq("street_centre")].groupby("street_id").size()
+    else:
+        centres = pd.Series(dtype=int)
+    streets["street_centres"] = centres.reindex(streets.index, fill_value=0).astype(int)
+    streets["has_street_centre"] = streets["street_centres"] > 0
+    for tier in tiers:
+        covered = estates[f"covered_{tier.name}"].to_numpy(bool)
+        hh = coverage_share(covered, estates["households"].to_numpy(float), sid.to_numpy())
+        el = coverage_share(covered, estates["elderly"].to_numpy(float), sid.to_numpy())
+        streets[f"households_covered_{tier.name}"] = (
+            hh["covered"].reindex(streets.index).fillna(0).astype(int)
+        )
+        streets[f"coverage_{tier.name}"] = hh["share"].reindex(streets.index).round(4)
+        streets[f"elderly_coverage_{tier.name}"] = el["share"].reindex(streets.index).round(4)
+    return streets.reset_index(drop=True)
+
+
+def _pct(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 2)
+
+
+def _rule_checks(
+    ruleset: Ruleset,
+    tiers: list[Tier],
+    estates: pd.DataFrame,
+    facilities: pd.DataFrame,
+    streets: pd.DataFrame,
+) -> list[RuleCheck]:
+    checks: list[RuleCheck] = []
+    for rule in ruleset.rules:
+        if rule.kind in ("floor_area_per_households", "land_per_capita"):
+            column = "area_rule_id" if rule.kind == "floor_area_per_households" else "land_rule_id"
+            ok_column = "area_ok" if rule.kind == "floor_area_per_households" else "land_ok"
+            rows = estates[estates[column].eq(rule.id).fillna(False)]
+            if not len(rows):
+                checks.append(
+                    RuleCheck(
+                        rule.id,
+                        "no_data",
+                        None,
+                        rule.minimum,
+                        rule.unit,
+                        "no estate of this status",
+                    )
+                )
+                continue
+            bad = rows[rows[ok_column].eq(False).fillna(False)]
+            share = 100.0 * (1 - len(bad) / len(rows))
+            verdict = "report" if rule.report_only else ("pass" if bad.empty else "fail")
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    verdict,
+                    _pct(share),
+                    rule.minimum,
+                    rule.unit,
+                    f"{len(rows) - len(bad)} of {len(rows)} estates meet {rule.minimum} {rule.unit}",
+                    failing=bad["estate_id"].astype(str).tolist(),
+                )
+            )
+        elif rule.kind == "service_circle":
+            tier = next((t for t in tiers if t.rule is not None and t.rule.id == rule.id), None)
+            if tier is None:
+                continue
+            share = coverage_share(
+                estates[f"covered_{tier.name}"].to_numpy(bool),
+                estates["households"].to_numpy(float),
+            )
+            value = 100.0 * float(share["share"].iloc[0]) if len(share) else float("nan")
+            outside = estates[~estates[f"covered_{tier.name}"].astype(bool)]
+            used = sorted(set(estates[f"nearest_{tier.name}_id"].dropna().astype(str)))
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    judge(value, tier.target_pct, tier.target_pct is None),
+                    _pct(value),
+                    tier.target_pct,
+                    "pct",
+                    f"households within {tier.distance_m:.0f} m of {', '.join(tier.facility_kinds)}",
+                    facility_ids=used,
+                    failing=outside["estate_id"].astype(str).tolist(),
+                )
+            )
+        elif rule.kind == "admin_unit_coverage":
+            if streets["geometry"].isna().all() and facilities.get("street_id") is None:
+                checks.append(
+                    RuleCheck(rule.id, "no_data", None, rule.minimum, rule.unit, "no streets layer")
+                )
+                continue
+            share, counts, ids = street_centre_coverage(streets, facilities, rule.facility_kinds)
+            without = counts[counts == 0].index.astype(str).tolist()
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    judge(share, rule.minimum, rule.report_only),
+                    _pct(share),
+                    rule.minimum,
+                    rule.unit,
+                    f"{int((counts > 0).sum())} of {len(counts)} streets have one",
+                    facility_ids=ids,
+                    failing=without,
+                )
+            )
+        elif rule.kind == "count_per_admin_unit":
+            county = (
+                streets["county"].fillna("研究区")
+                if "county" in streets
+                else pd.Series(["研究区"] * len(streets))
+            )
+            county_of_street = dict(zip(streets["street_id"], county, strict=False))
+            fac = facilities.assign(
+                county=facilities.get("street_id", pd.Series(dtype=object)).map(county_of_street)
+            )
+            if "county" in facilities and facilities["county"].notna().any():
+                fac["county"] = facilities["county"].fillna(fac["county"])
+            counts = count_per_unit(county, fac, rule.facility_kinds)
+            need = rule.minimum or 1
+            failing = counts[counts < need].index.astype(str).tolist()
+            ids = fac[fac["kind"].isin(rule.facility_kinds)]["facility_id"].astype(str).tolist()
+            value = float(counts.min()) if len(counts) else float("nan")
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    judge(value, need, rule.report_only),
+                    value,
+                    need,
+                    rule.unit,
+                    f"fewest per county: {value:.0f} (counties: {len(counts)})",
+                    facility_ids=ids,
+                    failing=failing,
+                )
+            )
+        elif rule.kind == "attribute_share":
+            share, ids = (
+                nursing_bed_share(facilities, rule.facility_kinds)
+                if len(facilities)
+                else (float("nan"), [])
+            )
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    judge(share, rule.minimum, rule.report_only),
+                    _pct(share),
+                    rule.minimum,
+                    rule.unit,
+                    "nursing-type beds / all beds",
+                    facility_ids=ids,
+                )
+            )
+        else:
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    "no_data",
+                    None,
+                    rule.minimum,
+                    rule.unit,
+                    "not evaluated: needs data the inputs do not carry",
+                )
+            )
+    return checks
+
+
+def _service_areas(
+    net: network.WalkNetwork,
+    facilities: gpd.GeoDataFrame,
+    fac_snaps: network.Snapped,
+    active: np.ndarray,
+    tiers: list[Tier],
+) -> gpd.GeoDataFrame:
+    frames = []
+    for tier in tiers:
+        mask = (
+            facilities["kind"].isin(tier.facility_kinds).to_numpy() & active & fac_snaps.ok
+            if len(facilities)
+            else np.zeros(0, bool)
+        )
+        if not mask.any():
+            continue
+        subset = fac_snaps.subset(mask)
+        areas = network.service_areas(
+            net,
+            subset,
+            [tier.distance_m],
+            target_ids=facilities.loc[mask, "facility_id"].astype(str).tolist(),
+        )
+        areas["tier"] = tier.name
+        frames.append(areas)
+    if not frames:
+        return gpd.GeoDataFrame(
+            {"tier": [], "facility_id": [], "merged": []}, geometry=[], crs=net.crs
+        )
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=net.crs)
+
+
+def _totals(estates: pd.DataFrame, tiers: list[Tier], sensitivity: pd.DataFrame) -> dict[str, Any]:
+    households = estates["households"].to_numpy(float)
+    covered = {
+        t.name: int(households[estates[f"covered_{t.name}"].to_numpy(bool)].sum()) for t in tiers
+    }
+    total = int(households.sum())
+    elderly = estates["elderly"].to_numpy(float)
+    known = np.isfinite(elderly)
+    return {
+        "estates": len(estates),
+        "households": total,
+        "elderly": float(elderly[known].sum()) if known.any() else None,
+        "households_covered": covered,
+        "coverage": {k: round(v / total, 4) if total else None for k, v in covered.items()},
+        "elderly_coverage": {
+            t.name: round(
+                float(
+                    elderly[known & estates[f"covered_{t.name}"].to_numpy(bool)].sum()
+                    / elderly[known].sum()
+                ),
+                4,
+            )
+            if known.any() and elderly[known].sum() > 0
+            else None
+            for t in tiers
+        },
+        "estates_area_failing": int(estates["area_ok"].eq(False).fillna(False).sum()),
+        "estates_land_failing": int(estates["land_ok"].eq(False).fillna(False).sum()),
+        "required_m2": round(float(np.nansum(estates["required_m2"])), 2),
+        "provided_m2": round(float(np.nansum(estates["provided_m2"])), 2),
+        "shortfall_m2": round(float(np.nansum(estates["shortfall_m2"])), 2),
+        "estates_unreachable": int((~estates["reachable"].astype(bool)).sum()),
+        "verdicts": {k: int(v) for k, v in estates["verdict"].value_counts().sort_index().items()},
+        "walk_speed_sensitivity": sensitivity.round(4).to_dict(orient="records"),
+    }

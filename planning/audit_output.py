@@ -1,0 +1,284 @@
+"""Write an :class:`~planning.audit.AuditResult` to a results folder, atomically and reproducibly.
+
+Files: ``results.gpkg`` (layers estates, facilities, streets, service_areas, network, barriers),
+``estates.csv`` and ``streets.csv`` (UTF-8 with BOM so Excel shows Chinese), ``audit.xlsx``
+(Chinese headers and a rule-citation column) and ``summary.json``. Every file is written to a
+temporary name in the same folder and renamed into place, so a crash never leaves a half-written
+file. The same inputs give byte-identical files: timestamps inside GeoPackage and XLSX are fixed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from planning.audit_schema import ESTATE_COLUMNS, STREET_COLUMNS, street_tier_columns, tier_columns
+
+if TYPE_CHECKING:
+    from planning.audit import AuditResult
+
+#: Fixed timestamp written into GeoPackage and XLSX metadata so re-runs are byte-identical.
+FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
+
+
+@contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``final``; rename it onto ``final`` only on success.
+
+    Parameters
+    ----------
+    final : Path
+        Where the file should end up.
+
+    Yields
+    ------
+    Path
+        A temporary path in the same folder (same file system, so the rename is atomic).
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.stem}-", suffix=final.suffix, dir=final.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, final)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def estate_table(result: AuditResult) -> pd.DataFrame:
+    """Per-estate table in output column order (no geometry)."""
+    columns = list(ESTATE_COLUMNS) + list(tier_columns([t.name for t in result.tiers]))
+    frame = result.estates
+    return pd.DataFrame({c: frame.get(c) for c in columns})
+
+
+def street_table(result: AuditResult) -> pd.DataFrame:
+    """Per-street table in output column order (no geometry)."""
+    columns = list(STREET_COLUMNS) + list(street_tier_columns([t.name for t in result.tiers]))
+    frame = result.streets
+    return pd.DataFrame({c: frame.get(c) for c in columns})
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe, deterministic value (NaN → None, numpy → Python)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def summary_dict(result: AuditResult) -> dict[str, Any]:
+    """Return the content of ``summary.json``."""
+    ruleset = result.ruleset
+    rules = []
+    by_id = {r.id: r for r in ruleset.rules}
+    for check in result.checks:
+        rule = by_id[check.rule_id]
+        rules.append(
+            {
+                "rule_id": rule.id,
+                "kind": rule.kind,
+                "title_zh": rule.title_zh,
+                "title_en": rule.title_en,
+                "verdict": check.verdict,
+                "value": check.value,
+                "threshold": check.threshold,
+                "unit": check.unit,
+                "detail": check.detail,
+                "facility_ids": check.facility_ids,
+                "failing": check.failing,
+                "citation": {
+                    "document": rule.citation.document,
+                    "article": rule.citation.article,
+                    "quote_zh": rule.citation.quote_zh,
+                    "evidence": rule.citation.evidence,
+                },
+            }
+        )
+    return _plain(
+        {
+            "tool": "eldercare-planning",
+            "tool_version": result.parameters.get("version"),
+            "ruleset": {"id": ruleset.id, "name_zh": ruleset.name_zh, "name_en": ruleset.name_en},
+            "tiers": [t.name for t in result.tiers],
+            "totals": result.totals,
+            "rules": rules,
+            "parameters": result.parameters,
+            "inputs": dict(sorted(result.inputs.items())),
+        }
+    )
+
+
+def _write_gpkg(result: AuditResult, path: Path) -> None:
+    layers: list[tuple[str, gpd.GeoDataFrame]] = [
+        (
+            "estates",
+            gpd.GeoDataFrame(
+                estate_table(result),
+                geometry=result.estates.geometry.to_numpy(),
+                crs=result.estates.crs,
+            ),
+        ),
+        ("facilities", result.facilities),
+        (
+            "streets",
+            gpd.GeoDataFrame(
+                street_table(result),
+                geometry=result.streets.geometry.to_numpy(),
+                crs=result.streets.crs,
+            ),
+        ),
+        ("service_areas", result.service_areas),
+        ("network", result.network_edges),
+    ]
+    if result.barriers is not None and len(result.barriers):
+        layers.append(("barriers", result.barriers[["geometry"]]))
+    with pyogrio_fixed_time():
+        for name, frame in layers:
+            frame = frame.copy()
+            for column in frame.columns:
+                if str(frame[column].dtype) == "boolean":
+                    frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists())
+
+
+@contextmanager
+def pyogrio_fixed_time() -> Iterator[None]:
+    """Make GDAL stamp GeoPackage metadata with a fixed time (reproducible files)."""
+    previous = os.environ.get("OGR_CURRENT_DATE")
+    os.environ["OGR_CURRENT_DATE"] = FIXED_TIMESTAMP
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("OGR_CURRENT_DATE", None)
+        else:
+            os.environ["OGR_CURRENT_DATE"] = previous
+
+
+def _write_xlsx(result: AuditResult, path: Path) -> None:
+    summary = summary_dict(result)
+    estates = estate_table(result)
+    headers = {**ESTATE_COLUMNS, **tier_columns([t.name for t in result.tiers])}
+    estates.columns = [headers[c][0] for c in estates.columns]
+    streets = street_table(result)
+    sheaders = {**STREET_COLUMNS, **street_tier_columns([t.name for t in result.tiers])}
+    streets.columns = [sheaders[c][0] for c in streets.columns]
+    rules = pd.DataFrame(
+        [
+            {
+                "规则编号": r["rule_id"],
+                "规则": r["title_zh"],
+                "结论": {"pass": "达标", "fail": "不达标", "report": "仅报告", "no_data": "无数据"}[
+                    r["verdict"]
+                ],
+                "实际值": r["value"],
+                "标准": r["threshold"],
+                "单位": r["unit"],
+                "说明": r["detail"],
+                "依据文件": r["citation"]["document"],
+                "条款": r["citation"]["article"],
+                "原文": r["citation"]["quote_zh"],
+                "证据等级": r["citation"]["evidence"],
+            }
+            for r in summary["rules"]
+        ]
+    )
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        rules.to_excel(writer, sheet_name="规则结论", index=False)
+        estates.to_excel(writer, sheet_name="小区", index=False)
+        streets.to_excel(writer, sheet_name="街道", index=False)
+        result.sensitivity.rename(
+            columns={
+                "speed_m_per_s": "步速(m/s)",
+                "distance_m": "距离(m)",
+                "households_covered": "覆盖户数",
+                "coverage": "覆盖率",
+            }
+        ).to_excel(writer, sheet_name="步速敏感性", index=False)
+        from datetime import datetime
+
+        fixed = datetime(2000, 1, 1)
+        writer.book.properties.created = fixed
+        writer.book.properties.modified = fixed
+    _normalise_zip(path)
+
+
+def _normalise_zip(path: Path) -> None:
+    """Rewrite a zip (XLSX) with fixed member timestamps so re-runs give identical bytes."""
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, data)
+
+
+def write_results(result: AuditResult, out_dir: Path) -> dict[str, Path]:
+    """Write every output of the audit into ``out_dir``.
+
+    Parameters
+    ----------
+    result : AuditResult
+        What :func:`planning.audit.run_audit` returned.
+    out_dir : Path
+        The results folder (created when missing).
+
+    Returns
+    -------
+    dict
+        Output name to path.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+
+    def put(name: str, writer: Any) -> None:
+        final = out_dir / name
+        with atomic_path(final) as tmp:
+            writer(tmp)
+        written[name] = final
+
+    put("results.gpkg", lambda p: _write_gpkg(result, p))
+    put(
+        "estates.csv",
+        lambda p: estate_table(result).to_csv(
+            p, index=False, encoding="utf-8-sig", lineterminator="\n"
+        ),
+    )
+    put(
+        "streets.csv",
+        lambda p: street_table(result).to_csv(
+            p, index=False, encoding="utf-8-sig", lineterminator="\n"
+        ),
+    )
+    put("audit.xlsx", lambda p: _write_xlsx(result, p))
+    put(
+        "summary.json",
+        lambda p: p.write_text(
+            json.dumps(summary_dict(result), ensure_ascii=False, indent=2, sort_keys=False) + "\n",
+            encoding="utf-8",
+        ),
+    )
+    return written
