@@ -1,0 +1,386 @@
+"""Exact siting by MILP (HiGHS): maximal coverage and set cover to a target (最优选址).
+
+Array core in the spirit of ``spopt``'s ``from_cost_matrix``: it takes a sparse 0/1 coverage
+matrix (demand × candidate, "candidate ``j`` is within the service distance of demand ``i``",
+distances computed elsewhere on the walking network) and plain NumPy arrays, and knows nothing of
+GeoDataFrames.
+
+* :func:`maximal_coverage` — open at most ``n_new`` new sites (plus the required ones) to maximise
+  the newly covered weight (最大覆盖, MCLP).
+* :func:`set_cover` — open the fewest new sites so that the covered share of total weight
+  (existing coverage included) reaches ``target`` (覆盖率目标下的最少设施数). A target that cannot be
+  reached even with every eligible candidate open raises :class:`CoverageTargetError` (a
+  :class:`planning._errors.SolverError`) whose ``max_coverage`` attribute and message give the
+  largest reachable share, so the caller can retry with that target or add candidates.
+
+Both accept candidate flags (``required`` 必建, ``excluded`` 排除), group constraints (at least one
+open site in each listed group, e.g. one street-level comprehensive centre per street
+街道综合养老服务中心) and capacities (see :mod:`planning.siting.milp` for the fractional assignment).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+from planning._errors import InputDataError
+from planning.siting.greedy import _check_n_new, greedy_columns
+from planning.siting.milp import Solution, build_model, solve_model
+from planning.siting.problem import (
+    CoverageTargetError,
+    Instance,
+    Reduced,
+    SitingResult,
+    prepare_instance,
+    rank_by_marginal_gain,
+    reduce_instance,
+    relative_gap,
+)
+
+__all__ = ["maximal_coverage", "set_cover"]
+
+logger = logging.getLogger(__name__)
+
+
+def maximal_coverage(
+    coverage: Any,
+    weights: ArrayLike,
+    n_new: int,
+    *,
+    already_covered: ArrayLike | None = None,
+    required: ArrayLike | None = None,
+    excluded: ArrayLike | None = None,
+    capacity_households: ArrayLike | None = None,
+    demand_households: ArrayLike | None = None,
+    group: Sequence[Hashable | None] | None = None,
+    groups_required: Iterable[Hashable] | None = None,
+    time_limit_s: float = 60.0,
+    mip_rel_gap: float = 1e-4,
+    warm_start: bool = True,
+    threads: int | None = None,
+) -> SitingResult:
+    """Open up to ``n_new`` new sites maximising newly covered weight (最大覆盖选址, MCLP).
+
+    Parameters
+    ----------
+    coverage : scipy sparse matrix or 2-D array, shape (n_demand, n_candidates)
+        0/1 (or boolean): candidate ``j`` covers demand ``i`` within the service distance.
+        Convert a sparse distance matrix with :func:`planning.siting.coverage_from_distances`.
+    weights : array_like, shape (n_demand,)
+        Households (户数) or other weight per demand point, ≥ 0.
+    n_new : int
+        Maximum number of new (non-required) sites. Fewer are returned when more add nothing.
+    already_covered : array_like of bool, optional
+        Demand already served by existing facilities; it adds nothing when covered again.
+    required : array_like of bool, optional
+        Candidates that must open (e.g. planned sites 已规划); not counted in ``n_new``.
+    excluded : array_like of bool, optional
+        Candidates that must not open.
+    capacity_households : array_like, optional
+        Households each candidate can serve (e.g. floor area M m² × 100 / rate m² per 100
+        households); ``inf`` for unlimited. Switches to the capacitated model, in which demand is
+        assigned *fractionally* to open sites within coverage and the objective is the assigned
+        weight. Demand already covered by existing facilities is left out of the assignment.
+    demand_households : array_like, optional
+        Capacity consumed by each demand point (defaults to ``weights``).
+    group : sequence, optional
+        A group label per candidate (e.g. street code 街道代码), or None.
+    groups_required : iterable, optional
+        Groups that must get at least one open site. A group that already has a required site
+        needs nothing more; sites opened to satisfy a group count in ``n_new``.
+    time_limit_s : float
+        HiGHS time limit; the best solution found is returned with ``status="time_limit"``.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+    warm_start : bool
+        Give HiGHS the greedy solution as a starting incumbent (uncapacitated only).
+    threads : int, optional
+        HiGHS threads.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` is the newly covered weight of all open sites (required included) and
+        ``bound`` a proven upper bound on it.
+
+    Raises
+    ------
+    planning._errors.InputDataError
+        Inconsistent input (shapes, negative weights, required ∩ excluded, a needed group
+        without candidates, more needed groups than ``n_new``).
+    planning._errors.SolverError
+        HiGHS found no feasible solution in time.
+    """
+    t0 = time.perf_counter()
+    inst = prepare_instance(
+        coverage,
+        weights,
+        already_covered=already_covered,
+        required=required,
+        excluded=excluded,
+        capacity_households=capacity_households,
+        demand_households=demand_households,
+        group=group,
+        groups_required=groups_required,
+    )
+    n_new = _check_n_new(n_new, inst)
+    red = reduce_instance(inst)
+    n_groups = len(inst.needed_groups)
+    capacitated = inst.capacity is not None
+    model = build_model(
+        red.a,
+        red.w,
+        kind="max_cover",
+        y_lower=red.y_lower,
+        counted=red.counted,
+        n_new=n_new,
+        group_of=red.group_of,
+        n_groups=n_groups,
+        h=red.h if capacitated else None,
+        capacity=inst.capacity[red.cols] if inst.capacity is not None else None,
+    )
+    start = None
+    if warm_start and not capacitated and red.cols.size:
+        picks, _, _ = greedy_columns(inst, red.base_covered.copy(), max_picks=n_new)
+        start = _start_vector(red, picks)
+    sol = _solve(model, red, time_limit_s, mip_rel_gap, start, threads)
+    res = _finish(inst, red, sol, model, t0, kind="max_cover")
+    logger.info(
+        "MCLP: %d sites, newly covered %.6g (bound %.6g, gap %.2g, %s) in %.2f s",
+        res.selected.size,
+        res.objective,
+        res.bound,
+        res.gap,
+        res.status,
+        res.time_s,
+    )
+    return res
+
+
+def set_cover(
+    coverage: Any,
+    weights: ArrayLike,
+    target: float,
+    *,
+    already_covered: ArrayLike | None = None,
+    required: ArrayLike | None = None,
+    excluded: ArrayLike | None = None,
+    capacity_households: ArrayLike | None = None,
+    demand_households: ArrayLike | None = None,
+    group: Sequence[Hashable | None] | None = None,
+    groups_required: Iterable[Hashable] | None = None,
+    time_limit_s: float = 60.0,
+    mip_rel_gap: float = 1e-4,
+    warm_start: bool = True,
+    tie_break: bool = True,
+    threads: int | None = None,
+) -> SitingResult:
+    """Fewest new sites so that covered weight ≥ ``target`` × total weight (覆盖率目标选址).
+
+    Parameters
+    ----------
+    coverage, weights, already_covered, required, excluded, capacity_households,
+    demand_households, group, groups_required, time_limit_s, mip_rel_gap, warm_start, threads
+        As for :func:`maximal_coverage`.
+    target : float
+        Share of the *total* weight (0 < target ≤ 1) that must be covered, existing coverage
+        included (e.g. 0.95 for "95 % of households within the 15-minute circle").
+    tie_break : bool
+        Among solutions with the fewest sites prefer one covering more weight.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` is the number of new (non-required) sites, ``bound`` a proven lower bound.
+
+    Raises
+    ------
+    CoverageTargetError
+        The target exceeds what all eligible candidates together reach; ``max_coverage`` (and the
+        message) give the reachable share.
+    planning._errors.InputDataError
+        Inconsistent input, or ``target`` outside (0, 1].
+    """
+    t0 = time.perf_counter()
+    if not (isinstance(target, int | float | np.floating) and 0.0 < float(target) <= 1.0):
+        raise InputDataError(f"target must be a share in (0, 1], e.g. 0.95; got {target!r}.")
+    inst = prepare_instance(
+        coverage,
+        weights,
+        already_covered=already_covered,
+        required=required,
+        excluded=excluded,
+        capacity_households=capacity_households,
+        demand_households=demand_households,
+        group=group,
+        groups_required=groups_required,
+    )
+    total = inst.total_weight
+    if total <= 0:
+        raise InputDataError("set_cover: total demand weight is 0; nothing to cover.")
+    red = reduce_instance(inst)
+    capacitated = inst.capacity is not None
+    cap = inst.capacity[red.cols] if inst.capacity is not None else None
+    have = inst.already_covered_weight + red.base_gain
+    reach = have + (_max_assignable(red, cap) if capacitated else float(red.w.sum()))
+    need = float(target) * total - 1e-9 * total
+    if reach < need:
+        share = reach / total
+        raise CoverageTargetError(
+            f"coverage target {float(target):.1%} cannot be reached: opening every eligible "
+            f"candidate covers at most {share:.2%} of the weight (覆盖率上限). Lower the target "
+            f"to at most {math.floor(share * 1e4) / 1e4:.4f} or add candidates near the uncovered "
+            "demand.",
+            max_coverage=share,
+        )
+    model = build_model(
+        red.a,
+        red.w,
+        kind="min_sites",
+        y_lower=red.y_lower,
+        counted=red.counted,
+        group_of=red.group_of,
+        n_groups=len(inst.needed_groups),
+        target=max(need - have, 0.0),
+        h=red.h if capacitated else None,
+        capacity=cap,
+        tie_break=tie_break,
+    )
+    start = None
+    if warm_start and not capacitated and red.cols.size:
+        picks, _, _ = greedy_columns(
+            inst, red.base_covered.copy(), stop_weight=max(need - have, 0.0)
+        )
+        start = _start_vector(red, picks)
+    sol = _solve(model, red, time_limit_s, mip_rel_gap, start, threads)
+    res = _finish(inst, red, sol, model, t0, kind="min_sites")
+    logger.info(
+        "set cover to %.1f%%: %d new sites (bound %.6g, %s) reaching %.2f%% in %.2f s",
+        100 * float(target),
+        int(res.objective),
+        res.bound,
+        res.status,
+        100 * res.final_coverage,
+        res.time_s,
+    )
+    return res
+
+
+def _max_assignable(red: Reduced, cap: NDArray[np.float64] | None) -> float:
+    """Weight the capacitated model can assign with every kept candidate open (an LP)."""
+    if red.cols.size == 0:
+        return 0.0
+    model = build_model(
+        red.a,
+        red.w,
+        kind="max_cover",
+        y_lower=np.ones(red.cols.size),
+        counted=red.counted,
+        h=red.h,
+        capacity=cap,
+    )
+    return solve_model(model, time_limit_s=600.0, relax=True).objective
+
+
+def _start_vector(red: Reduced, picks: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Column vector (y, z) of the uncapacitated model for a set of picked original columns."""
+    pos = np.searchsorted(red.cols, picks)
+    ok = (pos < red.cols.size) & (red.cols[np.minimum(pos, red.cols.size - 1)] == picks)
+    y = np.zeros(red.cols.size)
+    y[pos[ok]] = 1.0
+    z = (np.asarray(red.a @ y) > 0).astype(np.float64)
+    return np.concatenate([y, z])
+
+
+def _solve(
+    model: Any,
+    red: Reduced,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    start: NDArray[np.float64] | None,
+    threads: int | None,
+) -> Solution | None:
+    """Solve the model, or return None when there is nothing to decide."""
+    if red.cols.size == 0:
+        return None
+    return solve_model(
+        model, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, start=start, threads=threads
+    )
+
+
+def _finish(
+    inst: Instance,
+    red: Reduced,
+    sol: Solution | None,
+    model: Any,
+    t0: float,
+    *,
+    kind: str,
+) -> SitingResult:
+    """Turn a model solution into a ranked :class:`SitingResult`."""
+    n_y = red.cols.size
+    y = sol.values[:n_y] > 0.5 if sol is not None else np.zeros(n_y, dtype=bool)
+    opened = red.cols[y]
+    req_cols = np.flatnonzero(inst.required)
+    assignment = None
+    if inst.capacity is None:
+        covered = inst.already_covered.copy()
+        req_order, req_gains, covered = rank_by_marginal_gain(inst, req_cols, covered)
+        new_order, new_gains, _ = rank_by_marginal_gain(inst, opened, covered)
+        keep = (new_gains > 0) | (inst.group_of[new_order] >= 0)
+        order = np.concatenate([req_order, new_order[keep]])
+        gains = np.concatenate([req_gains, new_gains[keep]])
+        is_req = np.concatenate([np.ones(req_order.size, bool), np.zeros(int(keep.sum()), bool)])
+        objective_w = float(gains.sum())
+        offset = red.base_gain
+    else:
+        assert model.edge_rows is not None
+        x = sol.values[n_y:] if sol is not None else np.zeros(model.edge_rows.size)
+        x = np.where(x > 1e-9, np.minimum(x, 1.0), 0.0)
+        rows = red.rows[model.edge_rows]
+        cols = red.cols[model.edge_cols]
+        assignment = sp.csr_array((x, (rows, cols)), shape=inst.a_csr.shape)
+        assignment.eliminate_zeros()
+        served = np.bincount(cols, weights=x * inst.weights[rows], minlength=inst.n_candidates)
+        keep = inst.required[opened] | (served[opened] > 0) | (inst.group_of[opened] >= 0)
+        opened = opened[keep]
+        rank = np.lexsort((opened, -served[opened], ~inst.required[opened]))
+        order = opened[rank]
+        gains = served[order]
+        is_req = inst.required[order]
+        objective_w = float(gains.sum())
+        offset = 0.0
+    total = inst.total_weight
+    cum = (inst.already_covered_weight + np.cumsum(gains)) / total if total > 0 else gains * 0.0
+    if kind == "max_cover":
+        objective = objective_w
+        bound = offset + sol.bound if sol is not None else objective
+        bound = max(bound, objective)
+    else:
+        objective = float(np.count_nonzero(~is_req))
+        raw = sol.bound if sol is not None else 0.0
+        bound = float(math.ceil(raw - 1e-6)) if np.isfinite(raw) else 0.0
+        bound = min(max(bound, 0.0), objective)
+    status = sol.status if sol is not None else "optimal"
+    return SitingResult(
+        selected=order.astype(np.int64),
+        newly_covered_weight=gains.astype(np.float64),
+        cumulative_coverage=cum,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        status=status,
+        method="milp",
+        time_s=time.perf_counter() - t0,
+        assignment=assignment,
+        required=is_req,
+        total_weight=total,
+        already_covered_weight=inst.already_covered_weight,
+    )
