@@ -247,6 +247,11 @@ def new_highs() -> highspy.Highs:
     return h
 
 
+def _agrees(a: float, b: float) -> bool:
+    """Whether two objective values agree up to solver tolerance."""
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
 _KEEP_GOING = {
     highspy.HighsModelStatus.kTimeLimit,
     highspy.HighsModelStatus.kIterationLimit,
@@ -343,6 +348,18 @@ def solve_model(
         )
     values = np.asarray(h.getSolution().col_value, dtype=np.float64)
     obj = float(info.objective_function_value)
+    if start is not None and not relax and not _agrees(float(model.cost @ values), obj):
+        # HiGHS 1.16 can report the optimum found by presolve while returning the user's
+        # starting vector as the solution; solve again without the start.
+        logger.debug("HiGHS returned the warm start instead of its solution; solving again")
+        return solve_model(
+            model,
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
+            relax=False,
+            start=None,
+            threads=threads,
+        )
     if relax:
         bound = obj
     else:
