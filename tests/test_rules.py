@@ -120,6 +120,12 @@ def test_resolve_chinese_pinyin_and_case(text: str, expected: str) -> None:
     assert load_ruleset(text).id == expected
 
 
+def test_other_suffix_does_not_resolve() -> None:
+    # 朝阳区 is a district of Beijing, not 朝阳市 (Liaoning)
+    with pytest.raises(RulesetError, match="Unknown ruleset '朝阳区'"):
+        resolve_ruleset_id("朝阳区")
+
+
 def test_unknown_id_lists_available_with_chinese_names() -> None:
     with pytest.raises(RulesetError) as info:
         load_ruleset("哈尔滨")
@@ -564,7 +570,7 @@ def test_format_yangling_contains_every_rule_and_quote() -> None:
     assert "⚠ 未核实 (memory)" in zh  # inherited national floor area for existing estates
     assert "征求意见稿（草案，未生效）" in zh
     assert "≥ 0.25 (1:4)" in zh
-    assert "户数 × 3 人/户" in zh
+    assert "户数 × 3.0 人/户" in zh
     assert "⚠ unverified (memory)" in format_ruleset(rs, lang="en")
 
 

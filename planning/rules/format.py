@@ -178,7 +178,7 @@ def _threshold(rule: Rule, ruleset: Ruleset, lang: str) -> str:
         parts.append(labels["not_evaluable"])
     if rule.kind == "land_per_capita":
         parts.append(
-            labels["population"].format(pph=_num(ruleset.parameters.persons_per_household))
+            labels["population"].format(pph=_value(ruleset.parameters.persons_per_household))
         )
     if rule.kind == "floor_area_per_households" and rule.applies_to != "new":
         sharing = ruleset.sharing_policy(

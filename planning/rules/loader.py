@@ -165,7 +165,7 @@ def _normalise_name(text: str) -> str:
 
 
 def _strip_suffix(key: str) -> str:
-    for suffix in ("市", "区", "县", "省", "city", "district", "shi", "qu", "xian"):
+    for suffix in ("市", "区", "县", "省"):
         if key.endswith(suffix) and len(key) > len(suffix):
             return key[: -len(suffix)]
     return key
@@ -223,6 +223,7 @@ def resolve_ruleset_id(text: str) -> str:
 
     Case, spaces and hyphens are ignored, and a trailing 市/区/县 may be left out, so
     ``双鸭山``, ``双鸭山市``, ``Shuangyashan`` and ``SHUANGYASHAN`` all give ``shuangyashan``.
+    Only a preset's own suffix may be dropped: ``朝阳区`` (Beijing) does not match ``朝阳市``.
 
     Raises
     ------
@@ -233,13 +234,13 @@ def resolve_ruleset_id(text: str) -> str:
     index: dict[str, str] = {}
     for preset in presets.values():
         for name in (preset.id, preset.name_zh, preset.name_en, *preset.aliases):
-            key = _normalise_name(name)
-            index.setdefault(key, preset.id)
-            index.setdefault(_strip_suffix(key), preset.id)
+            index.setdefault(_normalise_name(name), preset.id)
+        # the Chinese name without its own 市/区/县 (双鸭山市 → 双鸭山), never another suffix:
+        # 朝阳区 (Beijing) must not resolve to 朝阳市 (Liaoning).
+        index.setdefault(_strip_suffix(_normalise_name(preset.name_zh)), preset.id)
     key = _normalise_name(str(text))
-    for candidate in (key, _strip_suffix(key)):
-        if candidate and candidate in index:
-            return index[candidate]
+    if key in index:
+        return index[key]
     raise RulesetError(
         f"Unknown ruleset '{text}'. Available rulesets: {_available(presets)}. "
         "Give one of these ids (Chinese names and pinyin work too) or the path of a .toml file."
