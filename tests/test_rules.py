@@ -349,6 +349,21 @@ note = "measured"
     assert "nursing_bed_share" not in {r.id for r in rs.rules}
 
 
+def test_loader_docstring_example_loads(tmp_path: Path) -> None:
+    from planning.rules import loader
+
+    doc = loader.__doc__ or ""
+    block = doc.split("Example of a user file (``my_daye.toml``)::", 1)[1]
+    text = "\n".join(line[4:] for line in block.splitlines() if line.startswith("    "))
+    rs = load_ruleset(_write(tmp_path / "My-Daye 2025.toml", text))
+    assert rs.id == "my_daye_2025"
+    assert rs.floor_area_rule("new").minimum == 30.0  # type: ignore[union-attr]
+    assert rs.parameters.walk_speed_m_per_s == 0.7
+    assert rs.parameters.sources["walk_speed_m_per_s"].document == "local survey 2025"
+    assert rs.name_zh == "大冶市（2025 情景）"
+    assert rs.drafts  # still rests on the 大冶 送审稿 for other rules
+
+
 def test_override_without_citation_is_refused(tmp_path: Path) -> None:
     path = _write(
         tmp_path / "x.toml", 'inherits = "daye"\n[[rules]]\nid = "floor_area_new"\nminimum = 25\n'
