@@ -1,13 +1,93 @@
 """Gap maps and meeting reports (缺口图与汇报材料) from a saved results folder.
 
+Everything here reads what the audit saved (``results.gpkg``, ``summary.json``), so maps can be
+redrawn later, in another language or on another basemap, without running the audit again.
+
 Public API
 ----------
 render_gap_map
-    Interactive HTML map (Leaflet inlined; offline by default).
+    Interactive HTML map (Leaflet inlined; no network request with the default basemap).
+render_png
+    Static PNG map for documents (matplotlib).
+render_report
+    One-page self-contained HTML summary report.
+render_report_pdf
+    The same report as PDF (WeasyPrint), or None when WeasyPrint is not installed.
+write_all
+    All of the above into the results folder.
 """
 
 from __future__ import annotations
 
-from planning.maps.gap_map import render_gap_map
+import logging
+from pathlib import Path
 
-__all__ = ["render_gap_map"]
+from planning.maps.errors import MapOptionsError
+from planning.maps.gap_map import render_gap_map
+from planning.maps.report import render_report, render_report_pdf
+from planning.maps.static import render_png
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "MapOptionsError",
+    "render_gap_map",
+    "render_png",
+    "render_report",
+    "render_report_pdf",
+    "write_all",
+]
+
+
+def write_all(
+    results_dir: str | Path,
+    *,
+    lang: str = "zh",
+    basemap: str = "none",
+    offline: bool | None = None,
+    tianditu_key: str | None = None,
+    pdf: bool = True,
+) -> dict[str, Path]:
+    """Write ``gap_map.html``, ``gap_map.png``, ``report.html`` (and ``report.pdf``) into the folder.
+
+    Each file is written to a temporary file in the same folder and moved into place with
+    ``os.replace``, so a reader never sees a half-written file.
+
+    Parameters
+    ----------
+    results_dir : str or Path
+        Results folder written by the audit.
+    lang : {"zh", "en"}
+        Language of every output.
+    basemap : {"none", "osm", "tianditu", "amap"}
+        Basemap of the web map (see :func:`render_gap_map`).
+    offline : bool, optional
+        Passed to :func:`render_gap_map`.
+    tianditu_key : str, optional
+        天地图 key, for ``basemap="tianditu"``.
+    pdf : bool
+        Also write ``report.pdf`` when WeasyPrint is installed.
+
+    Returns
+    -------
+    dict of str to Path
+        Output name (``gap_map.html``, ``gap_map.png``, ``report.html``, ``report.pdf``) to path;
+        ``report.pdf`` is absent when no PDF was written.
+    """
+    folder = Path(results_dir)
+    out: dict[str, Path] = {}
+    out["gap_map.html"] = render_gap_map(
+        folder,
+        folder / "gap_map.html",
+        lang=lang,
+        basemap=basemap,
+        offline=offline,
+        tianditu_key=tianditu_key,
+    )
+    out["gap_map.png"] = render_png(folder, folder / "gap_map.png", lang=lang)
+    out["report.html"] = render_report(folder, folder / "report.html", lang=lang)
+    if pdf:
+        written = render_report_pdf(folder, folder / "report.pdf", lang=lang)
+        if written is not None:
+            out["report.pdf"] = written
+    return out

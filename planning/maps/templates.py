@@ -75,6 +75,7 @@ body, .leaflet-container { font-family: -apple-system, "Segoe UI", "PingFang SC"
   cursor: pointer; width: max-content; }
 .gm-street-label b { display: block; font-size: 12px; }
 .gm-lowzoom .gm-street-label { display: none; }
+.gm-farzoom .gm-icon svg { transform: scale(0.55); }
 .leaflet-control-layers-list { font-size: 12px; }
 """
 
@@ -422,6 +423,7 @@ APP_JS = r"""
 
   function lowZoom() {
     map.getContainer().classList.toggle('gm-lowzoom', map.getZoom() < D.label_min_zoom);
+    map.getContainer().classList.toggle('gm-farzoom', map.getZoom() < D.label_min_zoom - 1);
   }
   map.on('zoomend', lowZoom);
   if (D.bounds) { map.fitBounds(D.bounds, { padding: [20, 20] }); } else { map.setView([35, 105], 4); }
