@@ -36,6 +36,7 @@ __all__ = [
     "FieldSpec",
     "canonical_fields",
     "find_coordinate_columns",
+    "is_missing",
     "kind_help",
     "normalise_estate_status",
     "normalise_facility_status",
@@ -84,364 +85,127 @@ class FieldSpec:
     label_zh: str = ""
 
 
-_STREET_ALIASES = (
-    "所属街道",
-    "街道",
-    "街道名称",
-    "街道办",
-    "所属街镇",
-    "乡镇街道",
-    "乡镇",
-    "street",
-)
-_COUNTY_ALIASES = (
-    "区县",
-    "所属区县",
-    "区",
-    "县",
-    "所属区",
-    "行政区",
-    "区县名称",
-    "county",
-    "district",
-)
+# fmt: off
+_STREET_ALIASES = ("所属街道", "街道", "街道名称", "街道办", "所属街镇", "乡镇街道", "乡镇",
+                   "street")
+_COUNTY_ALIASES = ("区县", "所属区县", "区", "县", "所属区", "行政区", "区县名称", "county",
+                   "district")
 
 #: Canonical fields per layer, in output column order (geometry comes last and is not listed).
 SCHEMAS: dict[str, tuple[FieldSpec, ...]] = {
     "estates": (
-        FieldSpec(
-            "estate_id",
-            "id",
-            ("小区编号", "编号", "id", "小区id", "小区代码", "estateid", "code"),
-            label_zh="小区编号",
-        ),
-        FieldSpec(
-            "name",
-            "text",
-            ("小区名称", "名称", "小区名", "小区", "name", "estatename"),
-            label_zh="小区名称",
-        ),
-        FieldSpec(
-            "households",
-            "int",
-            (
-                "户数",
-                "总户数",
-                "房屋总数",
-                "住户数",
-                "hh",
-                "households",
-                "居民户数",
-                "总套数",
-                "套数",
-                "住宅套数",
-            ),
-            required=True,
-            label_zh="户数",
-        ),
-        FieldSpec(
-            "status",
-            "status",
-            ("状态", "建设状态", "新建/既有", "新建既有", "小区类型", "status"),
-            label_zh="建设状态",
-        ),
-        FieldSpec(
-            "built_year",
-            "year",
-            (
-                "建成年代",
-                "建成年份",
-                "竣工年份",
-                "建成时间",
-                "竣工时间",
-                "建成年",
-                "builtyear",
-                "year",
-                "yearbuilt",
-                "completionyear",
-            ),
-            label_zh="建成年代",
-        ),
-        FieldSpec(
-            "population",
-            "float",
-            ("人口", "常住人口", "总人口", "人口数", "population", "pop"),
-            label_zh="人口",
-        ),
-        FieldSpec(
-            "elderly",
-            "float",
-            (
-                "60岁及以上人口",
-                "老年人口",
-                "老年人数",
-                "60岁以上人口",
-                "老人数",
-                "elderly",
-                "elderlypopulation",
-                "pop60",
-            ),
-            label_zh="60岁及以上人口",
-        ),
+        FieldSpec("estate_id", "id", ("小区编号", "编号", "id", "小区id", "小区代码", "estateid",
+                                      "code"), label_zh="小区编号"),
+        FieldSpec("name", "text", ("小区名称", "名称", "小区名", "小区", "name", "estatename"),
+                  label_zh="小区名称"),
+        FieldSpec("households", "int", ("户数", "总户数", "房屋总数", "住户数", "hh", "households",
+                                        "居民户数", "总套数", "套数", "住宅套数"),
+                  required=True, label_zh="户数"),
+        FieldSpec("status", "status", ("状态", "建设状态", "新建/既有", "新建既有", "小区类型",
+                                       "status"), label_zh="建设状态"),
+        FieldSpec("built_year", "year", ("建成年代", "建成年份", "竣工年份", "建成时间", "竣工时间",
+                                         "建成年", "builtyear", "year", "yearbuilt",
+                                         "completionyear"), label_zh="建成年代"),
+        FieldSpec("population", "float", ("人口", "常住人口", "总人口", "人口数", "population",
+                                          "pop"), label_zh="人口"),
+        FieldSpec("elderly", "float", ("60岁及以上人口", "老年人口", "老年人数", "60岁以上人口",
+                                       "老人数", "elderly", "elderlypopulation", "pop60"),
+                  label_zh="60岁及以上人口"),
         FieldSpec("street", "text", _STREET_ALIASES, label_zh="所属街道"),
     ),
     "facilities": (
-        FieldSpec(
-            "facility_id",
-            "id",
-            ("设施编号", "机构编号", "编号", "id", "facilityid", "code"),
-            label_zh="设施编号",
-        ),
-        FieldSpec(
-            "name",
-            "text",
-            ("名称", "机构名称", "设施名称", "name", "facilityname"),
-            label_zh="名称",
-        ),
-        FieldSpec(
-            "kind",
-            "kind",
-            ("类型", "设施类型", "机构类型", "类别", "设施类别", "kind", "type"),
-            required=True,
-            label_zh="设施类型",
-        ),
-        FieldSpec(
-            "floor_m2",
-            "float",
-            (
-                "建筑面积",
-                "面积",
-                "floor_area",
-                "floorarea",
-                "floor_m2",
-                "gfa",
-                "gfam2",
-                "用房面积",
-                "服务用房面积",
-            ),
-            label_zh="建筑面积",
-        ),
-        FieldSpec(
-            "land_m2", "float", ("用地面积", "占地面积", "land_m2", "landarea"), label_zh="用地面积"
-        ),
-        FieldSpec(
-            "beds", "float", ("床位", "床位数", "总床位", "总床位数", "beds"), label_zh="床位数"
-        ),
-        FieldSpec(
-            "nursing_beds",
-            "float",
-            ("护理型床位", "护理床位", "护理型床位数", "护理床位数", "nursing_beds", "nursingbeds"),
-            label_zh="护理型床位",
-        ),
-        FieldSpec(
-            "estate_id",
-            "id",
-            ("配建所属小区", "所属小区编号", "所属小区", "小区编号", "estate_id"),
-            label_zh="配建所属小区",
-        ),
-        FieldSpec(
-            "status",
-            "status",
-            ("状态", "建设状态", "现状/规划", "现状规划", "status"),
-            label_zh="状态",
-        ),
+        FieldSpec("facility_id", "id", ("设施编号", "机构编号", "编号", "id", "facilityid", "code"),
+                  label_zh="设施编号"),
+        FieldSpec("name", "text", ("名称", "机构名称", "设施名称", "name", "facilityname"),
+                  label_zh="名称"),
+        FieldSpec("kind", "kind", ("类型", "设施类型", "机构类型", "类别", "设施类别", "kind",
+                                   "type"), required=True, label_zh="设施类型"),
+        FieldSpec("floor_m2", "float", ("建筑面积", "面积", "floor_area", "floorarea", "floor_m2",
+                                        "gfa", "gfam2", "用房面积", "服务用房面积"),
+                  label_zh="建筑面积"),
+        FieldSpec("land_m2", "float", ("用地面积", "占地面积", "land_m2", "landarea"),
+                  label_zh="用地面积"),
+        FieldSpec("beds", "float", ("床位", "床位数", "总床位", "总床位数", "beds"),
+                  label_zh="床位数"),
+        FieldSpec("nursing_beds", "float", ("护理型床位", "护理床位", "护理型床位数", "护理床位数",
+                                            "nursing_beds", "nursingbeds"),
+                  label_zh="护理型床位"),
+        FieldSpec("estate_id", "id", ("配建所属小区", "所属小区编号", "所属小区", "小区编号",
+                                      "estate_id"), label_zh="配建所属小区"),
+        FieldSpec("status", "status", ("状态", "建设状态", "现状/规划", "现状规划", "status"),
+                  label_zh="状态"),
         FieldSpec("street", "text", _STREET_ALIASES, label_zh="所属街道"),
         FieldSpec("county", "text", _COUNTY_ALIASES, label_zh="区县"),
     ),
     "gates": (
-        FieldSpec(
-            "gate_id", "id", ("出入口编号", "门编号", "编号", "id", "gateid"), label_zh="出入口编号"
-        ),
-        FieldSpec(
-            "estate_id",
-            "id",
-            ("小区编号", "所属小区编号", "所属小区", "estate_id", "estateid"),
-            required=True,
-            label_zh="所属小区编号",
-        ),
+        FieldSpec("gate_id", "id", ("出入口编号", "门编号", "编号", "id", "gateid"),
+                  label_zh="出入口编号"),
+        FieldSpec("estate_id", "id", ("小区编号", "所属小区编号", "所属小区", "estate_id",
+                                      "estateid"), required=True, label_zh="所属小区编号"),
     ),
     "streets": (
-        FieldSpec(
-            "street_id",
-            "id",
-            ("街道编码", "编码", "街道编号", "编号", "id", "code", "streetid"),
-            label_zh="街道编码",
-        ),
-        FieldSpec(
-            "name",
-            "text",
-            ("街道名称", "名称", "街道", "乡镇", "乡镇名称", "name"),
-            label_zh="街道名称",
-        ),
+        FieldSpec("street_id", "id", ("街道编码", "编码", "街道编号", "编号", "id", "code",
+                                      "streetid"), label_zh="街道编码"),
+        FieldSpec("name", "text", ("街道名称", "名称", "街道", "乡镇", "乡镇名称", "name"),
+                  label_zh="街道名称"),
         FieldSpec("county", "text", _COUNTY_ALIASES, label_zh="区县"),
     ),
 }
 
 #: Coordinate column pairs recognised in tables (CSV/XLSX), in order of preference.
 COORDINATE_PAIRS: tuple[tuple[str, str], ...] = (
-    ("lon", "lat"),
-    ("lng", "lat"),
-    ("longitude", "latitude"),
-    ("经度", "纬度"),
-    ("东经", "北纬"),
-    ("x", "y"),
-    ("x坐标", "y坐标"),
-    ("坐标x", "坐标y"),
-    ("pointx", "pointy"),
+    ("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("经度", "纬度"), ("东经", "北纬"),
+    ("x", "y"), ("x坐标", "y坐标"), ("坐标x", "坐标y"), ("pointx", "pointy"),
 )
 
 #: Accepted facility kinds (设施类型).
-FACILITY_KINDS: tuple[str, ...] = (
-    "community_station",
-    "street_centre",
-    "institution",
-    "rural_point",
-)
+FACILITY_KINDS: tuple[str, ...] = ("community_station", "street_centre", "institution",
+                                   "rural_point")
 
 #: Chinese (and English) synonyms per facility kind; free text containing one of them is matched
 #: too, the longest synonym wins (so 街道综合养老服务中心 is a street centre, not a station).
 KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
     "community_station": (
-        "社区养老服务站",
-        "社区养老服务中心",
-        "日间照料中心",
-        "老年人日间照料中心",
-        "日间照料站",
-        "居家养老服务站",
-        "居家养老服务中心",
-        "社区居家养老服务站",
-        "社区居家养老服务中心",
-        "长者照护之家",
-        "托老所",
-        "嵌入式养老服务机构",
-        "养老服务站",
-        "为老服务站",
-        "老年服务站",
-        "日托",
-        "community_station",
-        "community station",
-        "day care",
+        "社区养老服务站", "社区养老服务中心", "日间照料中心", "老年人日间照料中心", "日间照料站",
+        "居家养老服务站", "居家养老服务中心", "社区居家养老服务站", "社区居家养老服务中心",
+        "长者照护之家", "托老所", "嵌入式养老服务机构", "养老服务站", "为老服务站", "老年服务站",
+        "日托", "community_station", "community station", "day care",
     ),
     "street_centre": (
-        "街道综合养老服务中心",
-        "乡镇综合养老服务中心",
-        "镇综合养老服务中心",
-        "区域养老服务中心",
-        "养老服务中心",
-        "综合养老服务中心",
-        "综合为老服务中心",
-        "街道养老服务中心",
-        "street_centre",
-        "street centre",
-        "street center",
+        "街道综合养老服务中心", "乡镇综合养老服务中心", "镇综合养老服务中心", "区域养老服务中心",
+        "养老服务中心", "综合养老服务中心", "综合为老服务中心", "街道养老服务中心",
+        "street_centre", "street centre", "street center",
     ),
     "institution": (
-        "养老院",
-        "敬老院",
-        "老年养护院",
-        "养护院",
-        "特困人员供养服务机构",
-        "供养服务机构",
-        "光荣院",
-        "福利院",
-        "社会福利院",
-        "护理院",
-        "养老机构",
-        "老年公寓",
-        "颐养院",
-        "institution",
-        "nursing home",
+        "养老院", "敬老院", "老年养护院", "养护院", "特困人员供养服务机构", "供养服务机构",
+        "光荣院", "福利院", "社会福利院", "护理院", "养老机构", "老年公寓", "颐养院",
+        "institution", "nursing home",
     ),
     "rural_point": (
-        "农村互助幸福院",
-        "互助幸福院",
-        "幸福院",
-        "助老餐点",
-        "老年食堂",
-        "长者食堂",
-        "农村互助养老服务点",
-        "互助养老服务点",
-        "互助养老点",
-        "rural_point",
-        "rural point",
+        "农村互助幸福院", "互助幸福院", "幸福院", "助老餐点", "老年食堂", "长者食堂",
+        "农村互助养老服务点", "互助养老服务点", "互助养老点", "rural_point", "rural point",
     ),
 }
 
 #: Cell values treated as missing (empty) in any field.
-MISSING_TOKENS: frozenset[str] = frozenset(
-    {
-        "",
-        "-",
-        "--",
-        "—",
-        "——",
-        "/",
-        "na",
-        "n/a",
-        "nan",
-        "null",
-        "none",
-        "无",
-        "暂无",
-        "暂无资料",
-        "暂无数据",
-        "未知",
-        "不详",
-        "缺失",
-        "#n/a",
-        "?",
-        "？",
-    }
-)
+MISSING_TOKENS: frozenset[str] = frozenset({
+    "", "-", "--", "—", "——", "/", "na", "n/a", "nan", "null", "none", "无", "暂无", "暂无资料",
+    "暂无数据", "未知", "不详", "缺失", "#n/a", "?", "？",
+})
 
 _ESTATE_STATUS: dict[str, tuple[str, ...]] = {
     "new": ("新建", "new", "规划", "拟建", "在建", "待建", "规划新建", "新建小区", "planned"),
-    "existing": (
-        "既有",
-        "existing",
-        "已建成",
-        "已建",
-        "建成",
-        "老旧",
-        "老旧小区",
-        "现状",
-        "现有",
-        "旧",
-        "old",
-        "既有小区",
-        "已建小区",
-    ),
+    "existing": ("既有", "existing", "已建成", "已建", "建成", "老旧", "老旧小区", "现状", "现有",
+                 "旧", "old", "既有小区", "已建小区"),
 }
 _FACILITY_STATUS: dict[str, tuple[str, ...]] = {
     # 在建 (under construction) counts as planned supply: it does not serve anybody yet.
-    "planned": (
-        "规划",
-        "拟建",
-        "在建",
-        "待建",
-        "新建",
-        "规划新建",
-        "计划",
-        "planned",
-        "proposed",
-        "under construction",
-    ),
-    "existing": (
-        "现状",
-        "已建",
-        "已建成",
-        "建成",
-        "既有",
-        "现有",
-        "运营",
-        "运营中",
-        "在营",
-        "开业",
-        "existing",
-        "operating",
-        "open",
-    ),
+    "planned": ("规划", "拟建", "在建", "待建", "新建", "规划新建", "计划", "planned", "proposed",
+                "under construction"),
+    "existing": ("现状", "已建", "已建成", "建成", "既有", "现有", "运营", "运营中", "在营", "开业",
+                 "existing", "operating", "open"),
 }
+# fmt: on
 
 _BRACKETS = re.compile(r"[(\[（【<《][^()\[\]（）【】<>《》]*[)\]）】>》]")
 _UNIT_TAIL = re.compile(r"(?:/|单位)?(?:m2|㎡|平方米|平米|户|人|张|个)$")
@@ -639,7 +403,8 @@ def find_coordinate_columns(columns: Iterable[object]) -> tuple[str, str, str] |
     return None
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """Return ``True`` for empty cells: None, NaN, NA and placeholders such as ``暂无`` or ``-``."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, float | np.floating) and math.isnan(value):
@@ -649,7 +414,7 @@ def _is_missing(value: object) -> bool:
 
 def _vocabulary_match(value: object, vocabulary: Mapping[str, tuple[str, ...]]) -> str | None:
     """Return the key whose synonym equals or (longest) occurs in ``value``."""
-    if _is_missing(value):
+    if is_missing(value):
         return None
     text = _SEPARATORS.sub(" ", _nfkc(str(value))).strip()
     compact = text.replace(" ", "")
@@ -726,7 +491,7 @@ def parse_number(value: object) -> float | None:
     float or None
         ``None`` when the cell is empty or holds no single number (``"暂无"``, ``"100-200"``).
     """
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, bool):
         return None
@@ -753,7 +518,7 @@ def parse_year(value: object) -> int | None:
         The year, or ``None`` when no plausible year (1800–2200) is found. Two-digit decades
         (``"90年代"``) are read as 19xx.
     """
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         if not math.isfinite(float(value)):
