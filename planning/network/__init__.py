@@ -1,0 +1,33 @@
+"""Walking network and accessibility engine (步行路网与可达性计算).
+
+Build a :class:`WalkNetwork` from OpenStreetMap or road centre-lines, attach points with
+:func:`snap`, then compute exact network distances (:func:`od_sparse`, :func:`nearest`) and
+network-traced service areas (:func:`service_areas`).
+"""
+
+from planning.network.build import load_network, remove_barrier_crossings
+from planning.network.centrelines import from_centrelines
+from planning.network.graph import BuildReport, WalkNetwork
+from planning.network.osm import from_bbox, from_graphml, from_osm_file, from_place
+from planning.network.paths import ODResult, group_min, nearest, od_sparse
+from planning.network.service_area import service_areas
+from planning.network.snap import Snapped, snap
+
+__all__ = [
+    "BuildReport",
+    "ODResult",
+    "Snapped",
+    "WalkNetwork",
+    "from_bbox",
+    "from_centrelines",
+    "from_graphml",
+    "from_osm_file",
+    "from_place",
+    "group_min",
+    "load_network",
+    "nearest",
+    "od_sparse",
+    "remove_barrier_crossings",
+    "service_areas",
+    "snap",
+]

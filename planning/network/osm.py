@@ -1,0 +1,350 @@
+"""Walking networks from OpenStreetMap (OSM 路网): local files, GraphML, downloads via osmnx.
+
+Downloads (``from_place``/``from_bbox``) happen only when ``planning.settings.allow_download`` is
+True (the command line's ``--download``); the downloaded graph is kept as GraphML under
+``settings.cache_folder / "osm"`` so later runs work offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from planning import settings
+from planning._errors import DownloadNotAllowedError, InputFileError, NetworkError
+from planning.network._crs import resolve_crs
+from planning.network.cache import cached, hash_inputs
+from planning.network.graph import BuildReport, WalkNetwork
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+logger = logging.getLogger(__name__)
+
+_NOT_BRIDGE = {"", "no", "false", "0", "nan", "none"}
+
+
+def _is_bridge(value: Any) -> bool:
+    """OSM ``bridge`` tag (or a list of them after simplification) → bool."""
+    if isinstance(value, list | tuple | set):
+        return any(_is_bridge(v) for v in value)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return False
+    return str(value).strip().lower() not in _NOT_BRIDGE
+
+
+def from_osmnx_graph(
+    graph: nx.MultiDiGraph | nx.MultiGraph, crs: Any = None, source: str = ""
+) -> WalkNetwork:
+    """Convert an osmnx graph (any CRS) into an undirected projected :class:`WalkNetwork`.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph or MultiGraph
+        An osmnx graph (``graph.graph["crs"]`` set).
+    crs : pyproj.CRS, str, int, optional
+        Target projected CRS; the UTM zone of the graph's centroid when None.
+    source : str
+        Written into the build report.
+
+    Returns
+    -------
+    WalkNetwork
+        Node ids are the OSM ids; one edge per street segment (both directions of a one-way
+        street are walkable, reciprocal duplicates are merged).
+    """
+    import osmnx as ox
+
+    if graph.number_of_edges() == 0:
+        raise NetworkError(f"{source or 'The OSM graph'} has no streets (ways with highway=*).")
+    if "crs" not in graph.graph:
+        graph.graph["crs"] = "epsg:4326"
+    und = ox.convert.to_undirected(graph) if graph.is_directed() else graph
+    nodes, edges = ox.convert.graph_to_gdfs(und, nodes=True, edges=True, fill_edge_geometry=True)
+    src_crs = nodes.crs
+    centroid = None
+    if src_crs is None or src_crs.is_geographic:
+        centroid = (float(nodes.geometry.x.mean()), float(nodes.geometry.y.mean()))
+    target = resolve_crs(crs, centroid) if (crs is not None or centroid) else src_crs
+    nodes = nodes.to_crs(target)
+    edges = edges.to_crs(target)
+    ids = nodes.index.to_numpy()
+    numeric = pd.to_numeric(pd.Series(ids), errors="coerce")
+    node_id = (
+        numeric.to_numpy(dtype=np.int64)
+        if numeric.notna().all()
+        else np.arange(len(ids), dtype=np.int64)
+    )
+    pos = pd.Index(ids)
+    eu = edges.index.get_level_values(0)
+    ev = edges.index.get_level_values(1)
+    u = pos.get_indexer(eu).astype(np.int64)
+    v = pos.get_indexer(ev).astype(np.int64)
+    nx_ = nodes.geometry.x.to_numpy()
+    ny_ = nodes.geometry.y.to_numpy()
+    geoms = np.asarray(edges.geometry.values, dtype=object)
+    # orient every geometry from u to v
+    first = shapely.get_point(geoms, 0)
+    fx, fy = shapely.get_x(first), shapely.get_y(first)
+    d_u = np.hypot(fx - nx_[u], fy - ny_[u])
+    d_v = np.hypot(fx - nx_[v], fy - ny_[v])
+    flip = d_v < d_u
+    geoms[flip] = shapely.reverse(geoms[flip])
+    bridge = (
+        np.array([_is_bridge(b) for b in edges["bridge"]], dtype=bool)
+        if "bridge" in edges.columns
+        else np.zeros(len(edges), dtype=bool)
+    )
+    report = BuildReport(source=source, n_input_lines=int(graph.number_of_edges()))
+    net = WalkNetwork(
+        nx_, ny_, u, v, shapely.length(geoms), geoms, target, node_id=node_id, bridge=bridge,
+        report=report,
+    )  # fmt: skip
+    net.refresh_report()
+    return net
+
+
+def _finish(net: WalkNetwork, barriers: Any, largest_component: bool) -> WalkNetwork:
+    from planning.network.build import remove_barrier_crossings
+
+    if barriers is not None:
+        net = remove_barrier_crossings(net, barriers)
+    if largest_component:
+        net = net.largest_component()
+    return net
+
+
+def _barrier_key(barriers: Any) -> Any:
+    from planning.network.build import barrier_cache_key
+
+    return barrier_cache_key(barriers)
+
+
+def _read_pbf(path: Path) -> nx.MultiDiGraph:
+    """Read an ``.osm.pbf`` through pyosmium (optional) by converting it to OSM XML."""
+    try:
+        import osmium
+    except ImportError as exc:
+        raise NetworkError(
+            f"{path}: reading .osm.pbf needs the optional package 'osmium' (pyosmium): "
+            "`pip install osmium`, or convert the file to .osm XML first "
+            "(e.g. `osmium cat in.osm.pbf -o out.osm`)."
+        ) from exc
+    import osmnx as ox
+
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "streets.osm"
+        fp = osmium.FileProcessor(str(path)).with_filter(osmium.filter.KeyFilter("highway"))
+        ways = [w for w in fp if isinstance(w, osmium.osm.Way)]
+        with osmium.SimpleWriter(str(xml)) as writer:
+            node_refs = {n.ref for w in ways for n in w.nodes}
+            for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
+                if obj.id in node_refs:
+                    writer.add_node(obj)
+            for w in ways:
+                writer.add_way(w)
+        return ox.graph_from_xml(xml, bidirectional=True, simplify=True, retain_all=True)
+
+
+def from_osm_file(
+    path: str | Path,
+    crs: Any = None,
+    *,
+    simplify: bool = True,
+    barriers: Any = None,
+    largest_component: bool = False,
+    use_cache: bool = True,
+) -> WalkNetwork:
+    """Build the walking network from a local OSM file (``.osm`` XML or ``.osm.pbf``).
+
+    Every way with a ``highway`` tag is kept, whatever the export's network type (a *drive*
+    export is walkable too); one-way streets are walkable both ways; all components are kept
+    unless ``largest_component``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The OSM file.
+    crs : pyproj.CRS, str, int, optional
+        Target projected CRS (default: UTM zone of the data).
+    simplify : bool, default True
+        Merge chains of degree-2 nodes into single edges with full geometry (osmnx simplify).
+    barriers : GeoDataFrame, GeoSeries, path or geometries, optional
+        Barrier polygons whose crossing edges are removed (see
+        :func:`planning.network.build.remove_barrier_crossings`).
+    largest_component : bool, default False
+        Keep only the largest connected component.
+    use_cache : bool, default True
+        Read/write the built-network cache.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"OSM file not found: {p}. Check the path.")
+    key = hash_inputs(["osm", p, str(crs), simplify, largest_component, _barrier_key(barriers)])
+
+    def build() -> WalkNetwork:
+        import osmnx as ox
+
+        if p.name.lower().endswith(".pbf"):
+            graph = _read_pbf(p)
+        else:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    graph = ox.graph_from_xml(
+                        p, bidirectional=True, simplify=simplify, retain_all=True
+                    )
+            except Exception as exc:  # malformed XML etc.: say which file
+                raise InputFileError(
+                    f"{p}: not a readable OSM XML file ({type(exc).__name__}: {exc}). Export it "
+                    "again from OpenStreetMap / JOSM as .osm."
+                ) from exc
+        net = from_osmnx_graph(graph, crs, source=str(p))
+        return _finish(net, barriers, largest_component)
+
+    return cached(key, build, use_cache)
+
+
+def from_graphml(
+    path: str | Path,
+    crs: Any = None,
+    *,
+    barriers: Any = None,
+    largest_component: bool = False,
+    use_cache: bool = True,
+) -> WalkNetwork:
+    """Build the walking network from a GraphML file saved by osmnx (``ox.save_graphml``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The GraphML file.
+    crs, barriers, largest_component, use_cache
+        As for :func:`from_osm_file`.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"GraphML file not found: {p}. Check the path.")
+    key = hash_inputs(["graphml", p, str(crs), largest_component, _barrier_key(barriers)])
+
+    def build() -> WalkNetwork:
+        import osmnx as ox
+
+        try:
+            graph = ox.load_graphml(p)
+        except Exception as exc:
+            raise InputFileError(
+                f"{p}: not a readable osmnx GraphML file ({type(exc).__name__}: {exc})."
+            ) from exc
+        net = from_osmnx_graph(graph, crs, source=str(p))
+        return _finish(net, barriers, largest_component)
+
+    return cached(key, build, use_cache)
+
+
+def osm_cache_path(kind: str, spec: str) -> Path:
+    """GraphML cache file of a download: ``cache_folder/osm/<kind>-<hash>.graphml``."""
+    digest = hashlib.sha256(f"{kind}:{spec}:walk".encode()).hexdigest()[:20]
+    return Path(settings.cache_folder) / "osm" / f"{kind}-{digest}.graphml"
+
+
+def _download(kind: str, spec: str, fetch: Any) -> Path:
+    path = osm_cache_path(kind, spec)
+    if path.is_file():
+        logger.info("using the cached OpenStreetMap download %s", path)
+        return path
+    if not settings.allow_download:
+        raise DownloadNotAllowedError(
+            f"The walking network for {kind} {spec!r} is not in the cache ({path}) and "
+            "downloading is off. Run again with --download (or set "
+            "planning.settings.allow_download = True) to fetch it from OpenStreetMap once, or "
+            "pass a local .osm / .graphml / centre-line file instead."
+        )
+    import osmnx as ox
+
+    logger.info("downloading the OpenStreetMap walking network for %s %r", kind, spec)
+    try:
+        graph = fetch()
+    except Exception as exc:
+        raise NetworkError(f"Downloading the OSM network for {spec!r} failed: {exc}") from exc
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ox.save_graphml(graph, path)
+    return path
+
+
+def from_place(
+    place: str,
+    crs: Any = None,
+    *,
+    barriers: Any = None,
+    largest_component: bool = False,
+    use_cache: bool = True,
+) -> WalkNetwork:
+    """Build the walking network of a named place (e.g. ``"静安区, 上海市, 中国"``) from OpenStreetMap.
+
+    Downloads once (only when ``settings.allow_download``), then reads the GraphML cache.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    import osmnx as ox
+
+    path = _download(
+        "place",
+        place,
+        lambda: ox.graph_from_place(place, network_type="walk", simplify=True, retain_all=True),
+    )
+    return from_graphml(
+        path, crs, barriers=barriers, largest_component=largest_component, use_cache=use_cache
+    )
+
+
+def from_bbox(
+    bbox: tuple[float, float, float, float],
+    crs: Any = None,
+    *,
+    barriers: Any = None,
+    largest_component: bool = False,
+    use_cache: bool = True,
+) -> WalkNetwork:
+    """Build the walking network in a WGS 84 box ``(west, south, east, north)`` from OpenStreetMap.
+
+    Downloads once (only when ``settings.allow_download``), then reads the GraphML cache.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    import osmnx as ox
+
+    west, south, east, north = (float(b) for b in bbox)
+    if not (west < east and south < north):
+        raise NetworkError(f"bbox {bbox} must be (west, south, east, north) with west<east.")
+    spec = f"{west:.6f},{south:.6f},{east:.6f},{north:.6f}"
+    path = _download(
+        "bbox",
+        spec,
+        lambda: ox.graph_from_bbox(
+            (west, south, east, north), network_type="walk", simplify=True, retain_all=True
+        ),
+    )
+    return from_graphml(
+        path, crs, barriers=barriers, largest_component=largest_component, use_cache=use_cache
+    )
