@@ -88,6 +88,8 @@ class AuditResult:
     totals: dict[str, Any]
     inputs: dict[str, str]
     parameters: dict[str, Any] = field(default_factory=dict)
+    proposals: gpd.GeoDataFrame | None = None
+    siting: dict[str, Any] | None = None
 
 
 def _tiers(ruleset: Ruleset, options: AuditOptions) -> list[Tier]:
@@ -161,8 +163,8 @@ def _reach_matrix(
 
     Stored values are ``distance + 1`` so a facility at 0 m is still an entry.
     """
-    od = network.od_sparse(net, origin_snaps, fac_snaps, cutoff_m).tocoo()
-    frame = pd.DataFrame({"e": groups[od.row], "f": od.col, "d": od.data})
+    od = network.od_sparse(net, origin_snaps, fac_snaps, cutoff_m)
+    frame = pd.DataFrame({"e": groups[od.rows], "f": od.cols, "d": od.dist})
     best = frame.groupby(["e", "f"], sort=True)["d"].min().reset_index()
     return sp.csr_array(
         (best["d"].to_numpy() + 1.0, (best["e"].to_numpy(), best["f"].to_numpy())),
@@ -350,7 +352,7 @@ def run_audit(
         facilities=facilities,
         streets=streets,
         service_areas=service,
-        network_edges=net.edges_gdf()[["length", "geometry"]],
+        network_edges=net.edges_gdf()[["length_m", "bridge", "geometry"]],
         barriers=barriers,
         sensitivity=sensitivity,
         checks=checks,
@@ -385,13 +387,10 @@ def _rate_and_rule(
     return rate, rule_id, used
 
 
-def _sharing(ruleset: Ruleset, rules: list[Rule]) -> tuple[bool, float]:
-    params = ruleset.parameters
-    allowed = any(
-        bool(r.params.get("sharing_allowed", False)) for r in rules if r.applies_to == "existing"
-    )
-    allowed = allowed or bool(getattr(params, "sharing_allowed_existing", False))
-    return allowed, float(params.sharing_distance_m)
+def _sharing(ruleset: Ruleset) -> tuple[bool, float]:
+    """Whether existing estates may count shared facilities (调剂/统筹), and within what distance."""
+    policy = ruleset.sharing_policy("existing")
+    return bool(policy.allowed), float(policy.distance_m)
 
 
 def _allocate(
@@ -414,7 +413,7 @@ def _allocate(
         if len(facilities)
         else np.zeros(0)
     )
-    allowed, distance = _sharing(ruleset, rules)
+    allowed, distance = _sharing(ruleset)
     may_share = estates["status"].eq("existing").to_numpy() & allowed
     reach = None
     if allowed and may_share.any() and counts.any():
@@ -653,12 +652,16 @@ def _rule_checks(
                     failing=failing,
                 )
             )
-        elif rule.kind == "attribute_share":
-            share, ids = (
-                nursing_bed_share(facilities, rule.facility_kinds)
-                if len(facilities)
-                else (float("nan"), [])
-            )
+        elif rule.kind == "attribute_share" and rule.evaluable:
+            numerator = str(rule.params.get("numerator", "nursing_beds"))
+            denominator = str(rule.params.get("denominator", "beds"))
+            if len(facilities) and {numerator, denominator} <= set(facilities.columns):
+                share, ids = nursing_bed_share(
+                    facilities.rename(columns={numerator: "nursing_beds", denominator: "beds"}),
+                    rule.facility_kinds,
+                )
+            else:
+                share, ids = float("nan"), []
             checks.append(
                 RuleCheck(
                     rule.id,
@@ -666,7 +669,7 @@ def _rule_checks(
                     _pct(share),
                     rule.minimum,
                     rule.unit,
-                    "nursing-type beds / all beds",
+                    f"{numerator} / {denominator}",
                     facility_ids=ids,
                 )
             )
@@ -707,8 +710,20 @@ def _service_areas(
             [tier.distance_m],
             target_ids=facilities.loc[mask, "facility_id"].astype(str).tolist(),
         )
-        areas["tier"] = tier.name
-        frames.append(areas)
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "tier": tier.name,
+                    "facility_id": np.where(
+                        areas["kind"].eq("merged"), "", areas["target_id"].astype(str)
+                    ),
+                    "merged": areas["kind"].eq("merged").to_numpy(),
+                    "distance_m": areas["cutoff_m"].to_numpy(float),
+                },
+                geometry=areas.geometry.to_numpy(),
+                crs=net.crs,
+            )
+        )
     if not frames:
         return gpd.GeoDataFrame(
             {"tier": [], "facility_id": [], "merged": []}, geometry=[], crs=net.crs

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +126,7 @@ def summary_dict(result: AuditResult) -> dict[str, Any]:
             "rules": rules,
             "parameters": result.parameters,
             "inputs": dict(sorted(result.inputs.items())),
+            "siting": result.siting,
         }
     )
 
@@ -152,6 +155,8 @@ def _write_gpkg(result: AuditResult, path: Path) -> None:
     ]
     if result.barriers is not None and len(result.barriers):
         layers.append(("barriers", result.barriers[["geometry"]]))
+    if result.proposals is not None:
+        layers.append(("proposals", result.proposals))
     with pyogrio_fixed_time():
         for name, frame in layers:
             frame = frame.copy()
@@ -215,11 +220,7 @@ def _write_xlsx(result: AuditResult, path: Path) -> None:
                 "coverage": "覆盖率",
             }
         ).to_excel(writer, sheet_name="步速敏感性", index=False)
-        from datetime import datetime
-
-        fixed = datetime(2000, 1, 1)
-        writer.book.properties.created = fixed
-        writer.book.properties.modified = fixed
+        writer.book.properties.created = datetime(2000, 1, 1)
     _normalise_zip(path)
 
 
@@ -229,6 +230,13 @@ def _normalise_zip(path: Path) -> None:
         members = [(info, source.read(info.filename)) for info in source.infolist()]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for info, data in members:
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps the save time into "modified" whatever the workbook says.
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + FIXED_TIMESTAMP.encode() + rb"\g<2>",
+                    data,
+                )
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
@@ -274,6 +282,13 @@ def write_results(result: AuditResult, out_dir: Path) -> dict[str, Path]:
         ),
     )
     put("audit.xlsx", lambda p: _write_xlsx(result, p))
+    if result.proposals is not None:
+        put(
+            "proposals.csv",
+            lambda p: pd.DataFrame(result.proposals.drop(columns="geometry")).to_csv(
+                p, index=False, encoding="utf-8-sig", lineterminator="\n"
+            ),
+        )
     put(
         "summary.json",
         lambda p: p.write_text(

@@ -163,6 +163,78 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_site(args: argparse.Namespace) -> int:
+    from planning.audit_output import write_results
+    from planning.project import audit_prepared, prepare_project, resolve_layer, spec_from_results
+    from planning.proposals import SitingOptions, site_centres
+
+    console = Console(args.quiet)
+    if args.audit:
+        spec = spec_from_results(Path(args.audit))
+        if args.out:
+            spec.out = Path(args.out)
+    else:
+        spec = spec_from_args(args, needs_network=True)
+    prepared = prepare_project(spec, console)
+    result = audit_prepared(spec, prepared, console)
+    candidates = None
+    if args.candidates:
+        from planning.io import read_candidates
+
+        ref = resolve_layer(_layer_ref(args.candidates, args.candidates_layer), "candidates")
+        candidates = read_candidates(
+            ref.path, layer=ref.layer, crs=prepared.inputs.crs, coords=spec.coords
+        )
+    options = SitingOptions(
+        n_new=args.new,
+        target_coverage=args.target_coverage,
+        kind=args.kind,
+        floor_m2=args.floor_m2,
+        spacing_m=args.spacing_m,
+        tier=args.tier,
+        time_limit_s=args.time_limit,
+        method=args.method,
+    )
+    console(
+        "Choosing sites (选址) with HiGHS" if args.method != "greedy" else "Choosing sites greedily"
+    )
+    outcome = site_centres(result, prepared.inputs, prepared.net, options, candidates)
+    result.proposals = outcome.proposals
+    result.siting = outcome.summary
+    console(f"Writing results to {spec.out}")
+    write_results(result, spec.out)
+    try:
+        from planning.maps import write_all
+
+        write_all(spec.out, lang=args.lang, basemap=spec.basemap)
+    except ImportError:
+        logger.warning("maps are not available in this installation")
+    if not args.quiet:
+        summary = outcome.summary
+        print(
+            f"Proposed {summary['selected']} {options.kind} site(s) from {summary['candidates']} "
+            f"candidates ({summary['candidate_source']}); {summary['method']} {summary['status']}, "
+            f"optimality gap {summary['gap']:.2%}."
+        )
+        print(
+            f"{summary['tier']} household coverage 户数覆盖率: {summary['before']['coverage']:.1%} → "
+            f"{summary['after']['coverage']:.1%}"
+        )
+        for row in outcome.proposals.itertuples():
+            print(
+                f"  #{row.rank} {row.candidate_id} ({row.lon:.5f}, {row.lat:.5f}): +{row.households_new} "
+                f"households, {row.estates_newly_covered} estates, cumulative {row.cumulative_coverage:.1%}"
+            )
+        print(f"Outputs in {spec.out}: proposals.csv, results.gpkg (layer proposals), gap_map.html")
+    return 0
+
+
+def _layer_ref(path: str, layer: str | None) -> LayerRef:
+    from planning.project import LayerRef
+
+    return LayerRef(Path(path), layer)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser (also used by the docs)."""
     parser = argparse.ArgumentParser(
@@ -208,6 +280,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--basemap", choices=["none", "osm", "tianditu", "amap"], default="none")
     p.set_defaults(func=_cmd_map)
 
+    p = sub.add_parser("site", help="propose new centres (选址) that raise service-circle coverage")
+    p.add_argument(
+        "--audit", metavar="DIR", help="re-use the inputs of an earlier audit's results folder"
+    )
+    add_input_arguments(p)
+    add_network_arguments(p)
+    p.add_argument(
+        "--candidates", help="candidate sites (points): vacant lots, idle public buildings"
+    )
+    p.add_argument("--candidates-layer", help="layer of the candidates file")
+    goal = p.add_mutually_exclusive_group(required=True)
+    goal.add_argument(
+        "--new", type=int, metavar="N", help="open N new centres covering the most households"
+    )
+    goal.add_argument(
+        "--target-coverage",
+        type=float,
+        metavar="SHARE",
+        help="fewest centres reaching this household coverage, e.g. 0.95",
+    )
+    p.add_argument(
+        "--kind", choices=["community_station", "street_centre"], default="community_station"
+    )
+    p.add_argument(
+        "--floor-m2",
+        type=float,
+        help="floor area of each new centre; caps households served (capacitated)",
+    )
+    p.add_argument(
+        "--spacing-m",
+        type=float,
+        default=250.0,
+        help="grid spacing of generated candidates (default 250 m)",
+    )
+    p.add_argument(
+        "--tier", help="service-circle tier to cover (default: the largest counting --kind)"
+    )
+    p.add_argument(
+        "--time-limit", type=float, default=60.0, help="solver time limit in seconds (default 60)"
+    )
+    p.add_argument("--method", choices=["auto", "milp", "greedy"], default="auto")
+    p.set_defaults(func=_cmd_site)
+
+    from planning.review.cli import add_review_parser
+
+    add_review_parser(sub)
     return parser
 
 

@@ -386,7 +386,8 @@ def load_validated_inputs(
 
         cutoff_year = load_ruleset(spec.rules).parameters.new_estate_cutoff_year
     inputs, report = load_inputs(
-        **{role: (None if ref is None else (ref.path, ref.layer)) for role, ref in refs.items()},
+        **{role: (None if ref is None else ref.path) for role, ref in refs.items()},
+        layers={role: ref.layer for role, ref in refs.items() if ref is not None and ref.layer},
         fields=spec.fields,
         coords=spec.coords,
         new_estate_cutoff_year=cutoff_year,
@@ -428,8 +429,70 @@ def load_project_network(spec: ProjectSpec, crs: Any) -> tuple[Any, gpd.GeoDataF
     return net, barriers
 
 
-def run_project_audit(spec: ProjectSpec, progress: Callable[[str], None] | None = None) -> Path:
-    """Load, audit and write results for a project; return the results folder.
+def spec_to_dict(spec: ProjectSpec) -> dict[str, Any]:
+    """Return the project as plain data (absolute paths), stored in ``summary.json``."""
+    out: dict[str, Any] = {}
+    for name, value in vars(spec).items():
+        if isinstance(value, LayerRef):
+            out[name] = {"path": str(value.path.resolve()), "layer": value.layer}
+        elif isinstance(value, Path):
+            out[name] = str(value.resolve())
+        elif isinstance(value, tuple):
+            out[name] = list(value)
+        else:
+            out[name] = value
+    return out
+
+
+def spec_from_dict(data: dict[str, Any]) -> ProjectSpec:
+    """Rebuild a project from :func:`spec_to_dict` output (``--audit DIR``)."""
+    spec = ProjectSpec()
+    for name, value in data.items():
+        if not hasattr(spec, name):
+            continue
+        if isinstance(value, dict) and "path" in value:
+            value = LayerRef(Path(value["path"]), value.get("layer"))
+        elif name == "out" and value is not None:
+            value = Path(value)
+        elif name == "bbox" and value is not None:
+            value = tuple(value)
+        setattr(spec, name, value)
+    return spec
+
+
+def spec_from_results(results_dir: Path) -> ProjectSpec:
+    """Read the project an audit was run with from its ``summary.json``."""
+    import json
+
+    path = Path(results_dir) / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        project = summary["parameters"]["project"]
+    except FileNotFoundError as error:
+        raise InputFileError(
+            f"{path} not found: give the folder an audit wrote (--audit DIR)."
+        ) from error
+    except (KeyError, ValueError) as error:
+        raise InputFileError(
+            f"{path} does not record its project; re-run the audit with this version."
+        ) from error
+    spec = spec_from_dict(project)
+    spec.out = Path(results_dir)
+    return spec
+
+
+@dataclass
+class Prepared:
+    """A project's loaded ruleset, inputs and network."""
+
+    ruleset: Any
+    inputs: Any
+    net: Any
+    barriers: gpd.GeoDataFrame | None
+
+
+def prepare_project(spec: ProjectSpec, progress: Callable[[str], None] | None = None) -> Prepared:
+    """Load the ruleset, validate the inputs and build the network of a project.
 
     Parameters
     ----------
@@ -440,11 +503,8 @@ def run_project_audit(spec: ProjectSpec, progress: Callable[[str], None] | None 
 
     Returns
     -------
-    Path
-        The results folder.
+    Prepared
     """
-    from planning.audit import AuditOptions, run_audit
-    from planning.audit_output import write_results
     from planning.rules import load_ruleset
 
     say = progress or (lambda message: None)
@@ -460,20 +520,53 @@ def run_project_audit(spec: ProjectSpec, progress: Callable[[str], None] | None 
         if line.strip():
             logger.info(line)
     if report.warnings:
-        say(
-            f"{len(report.warnings)} warning(s) in the inputs; run `eldercare validate` for the details"
-        )
-    say(f"Building the walking network (CRS {inputs.crs})")
+        say(f"{len(report.warnings)} warning(s) in the inputs; `eldercare validate` lists them")
+    say(
+        f"Building the walking network (CRS {inputs.crs.name if hasattr(inputs.crs, 'name') else inputs.crs})"
+    )
     net, barriers = load_project_network(spec, inputs.crs)
     say(f"Network: {net.n_nodes} nodes, {net.n_edges} edges")
+    return Prepared(ruleset, inputs, net, barriers)
+
+
+def audit_prepared(
+    spec: ProjectSpec, prepared: Prepared, progress: Callable[[str], None] | None = None
+) -> Any:
+    """Run the audit of a prepared project (in memory)."""
+    from planning.audit import AuditOptions, run_audit
+
     result = run_audit(
-        inputs,
-        ruleset,
-        net,
+        prepared.inputs,
+        prepared.ruleset,
+        prepared.net,
         options=AuditOptions(spec.walk_speed, spec.measure, spec.include_planned),
-        barriers=barriers,
-        progress=say,
+        barriers=prepared.barriers,
+        progress=progress,
     )
+    result.parameters["project"] = spec_to_dict(spec)
+    return result
+
+
+def run_project_audit(spec: ProjectSpec, progress: Callable[[str], None] | None = None) -> Path:
+    """Load, audit and write results for a project; return the results folder.
+
+    Parameters
+    ----------
+    spec : ProjectSpec
+        The project.
+    progress : callable, optional
+        Receives short progress messages.
+
+    Returns
+    -------
+    Path
+        The results folder.
+    """
+    from planning.audit_output import write_results
+
+    say = progress or (lambda message: None)
+    prepared = prepare_project(spec, say)
+    result = audit_prepared(spec, prepared, say)
     say(f"Writing results to {spec.out}")
     write_results(result, spec.out)
     return spec.out

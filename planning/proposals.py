@@ -1,0 +1,281 @@
+"""Siting new centres on the audit's results (选址建议): the GeoDataFrame adapter of
+:mod:`planning.siting`.
+
+Demand is the estates (weighted by households), measured from their gates on the walking network;
+candidates come from a file (vacant lots, idle public buildings 闲置国有资产) or are generated on the
+network over uncovered estates. Estates already inside the service circle of an existing facility
+of the chosen kind add nothing when covered again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from planning import network
+from planning._errors import InputDataError
+from planning.audit import AuditResult, _origins
+from planning.io import Inputs
+from planning.siting import (
+    SitingResult,
+    greedy_maximal_coverage,
+    grid_candidates,
+    maximal_coverage,
+    set_cover,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Above this many candidate × estate pairs the exact MILP is replaced by the greedy heuristic
+#: (with its gap to the LP bound reported), unless the caller forces a method.
+MILP_PAIR_LIMIT = 5_000_000
+
+
+@dataclass
+class SitingOptions:
+    """What to solve (``n_new`` or ``target_coverage``) and how."""
+
+    n_new: int | None = None
+    target_coverage: float | None = None
+    kind: str = "community_station"
+    floor_m2: float | None = None
+    spacing_m: float = 250.0
+    tier: str | None = None
+    time_limit_s: float = 60.0
+    method: str = "auto"
+    one_centre_per_street: bool | None = None
+
+
+@dataclass
+class SitingOutcome:
+    """Proposals and before/after figures."""
+
+    proposals: gpd.GeoDataFrame
+    result: SitingResult
+    summary: dict[str, Any]
+
+
+def _candidate_frame(
+    candidates: gpd.GeoDataFrame | None, result: AuditResult, options: SitingOptions, tier_name: str
+) -> gpd.GeoDataFrame:
+    crs = result.estates.crs
+    if candidates is not None:
+        frame = candidates.to_crs(crs).reset_index(drop=True).copy()
+        if "candidate_id" not in frame:
+            frame["candidate_id"] = [f"C{i + 1:04d}" for i in range(len(frame))]
+        for flag in ("required", "excluded"):
+            frame[flag] = frame[flag].fillna(False).astype(bool) if flag in frame else False
+        frame["source"] = "file"
+        return frame
+    uncovered = result.estates[~result.estates[f"covered_{tier_name}"].astype(bool)]
+    pts = uncovered.geometry.representative_point()
+    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]) if len(pts) else np.zeros((0, 2))
+    centres = grid_candidates(xy, options.spacing_m)
+    return gpd.GeoDataFrame(
+        {
+            "candidate_id": [f"G{i + 1:04d}" for i in range(len(centres))],
+            "required": False,
+            "excluded": False,
+            "source": "grid",
+        },
+        geometry=gpd.points_from_xy(centres[:, 0], centres[:, 1]) if len(centres) else [],
+        crs=crs,
+    )
+
+
+def _capacity(result: AuditResult, options: SitingOptions, n: int) -> np.ndarray | None:
+    if options.floor_m2 is None:
+        return None
+    rule = result.ruleset.floor_area_rule("existing") or result.ruleset.floor_area_rule("new")
+    if rule is None or not rule.minimum:
+        raise InputDataError(
+            f"--floor-m2 needs a floor-area rule to turn m² into households, and ruleset "
+            f"{result.ruleset.id} has none; drop --floor-m2 or choose another ruleset."
+        )
+    return np.full(n, options.floor_m2 * 100.0 / rule.minimum)
+
+
+def site_centres(
+    result: AuditResult,
+    inputs: Inputs,
+    net: network.WalkNetwork,
+    options: SitingOptions,
+    candidates: gpd.GeoDataFrame | None = None,
+) -> SitingOutcome:
+    """Propose new centres that raise service-circle coverage.
+
+    Parameters
+    ----------
+    result : AuditResult
+        The audit of the same inputs (existing coverage, tiers, ruleset).
+    inputs : Inputs
+        The validated inputs (for the estates' gates).
+    net : WalkNetwork
+        The walking network.
+    options : SitingOptions
+        ``n_new`` (maximal coverage) or ``target_coverage`` (fewest centres), kind, capacity.
+    candidates : GeoDataFrame, optional
+        Candidate sites with optional ``candidate_id``, ``required`` and ``excluded`` columns;
+        generated on a grid over uncovered estates when None.
+
+    Returns
+    -------
+    SitingOutcome
+    """
+    if (options.n_new is None) == (options.target_coverage is None):
+        raise InputDataError("Give exactly one of --new N or --target-coverage SHARE.")
+    tiers = [t for t in result.tiers if options.kind in t.facility_kinds]
+    if options.tier is not None:
+        tiers = [t for t in tiers if t.name == options.tier]
+    if not tiers:
+        raise InputDataError(
+            f"No service-circle tier of ruleset {result.ruleset.id} counts {options.kind}"
+            + (f" as tier {options.tier}" if options.tier else "")
+            + "; choose another --kind or --tier."
+        )
+    tier = max(tiers, key=lambda t: t.distance_m)
+    estates = result.estates
+    frame = _candidate_frame(candidates, result, options, tier.name)
+    snaps = network.snap(net, frame.geometry)
+    if (~snaps.ok).any():
+        logger.info(
+            "%d candidates are off the walking network and were left out", int((~snaps.ok).sum())
+        )
+    frame = frame[snaps.ok].reset_index(drop=True)
+    snaps = snaps.subset(snaps.ok)
+    if frame.empty:
+        raise InputDataError(
+            "No usable candidate site: every candidate is off the walking network."
+        )
+
+    origin_points, groups = _origins(inputs)
+    origin_snaps = network.snap(net, origin_points)
+    od = network.od_sparse(net, origin_snaps, snaps, tier.distance_m)
+    pairs = pd.DataFrame({"e": groups[od.rows], "c": od.cols}).drop_duplicates()
+    coverage = sp.csr_array(
+        (np.ones(len(pairs)), (pairs["e"].to_numpy(), pairs["c"].to_numpy())),
+        shape=(len(estates), len(frame)),
+    )
+    weights = estates["households"].to_numpy(float)
+    covered_before = estates[f"covered_{tier.name}"].to_numpy(bool)
+    capacity = _capacity(result, options, len(frame))
+    per_street = options.one_centre_per_street
+    if per_street is None:
+        per_street = options.kind == "street_centre"
+    group = groups_required = None
+    if per_street and options.kind == "street_centre":
+        streets = result.streets
+        without = streets.loc[~streets["has_street_centre"].astype(bool), "street_id"].tolist()
+        if without and streets.geometry.notna().any():
+            joined = gpd.sjoin(
+                frame[["geometry"]],
+                streets[["street_id", "geometry"]],
+                how="left",
+                predicate="within",
+            )
+            group = joined[~joined.index.duplicated()]["street_id"].tolist()
+            groups_required = [s for s in without if s in set(group)]
+    common: dict[str, Any] = {
+        "already_covered": covered_before,
+        "required": frame["required"].to_numpy(bool),
+        "excluded": frame["excluded"].to_numpy(bool),
+        "capacity_households": capacity,
+        "group": group,
+        "groups_required": groups_required,
+        "time_limit_s": options.time_limit_s,
+    }
+    method = options.method
+    if method == "auto":
+        method = "greedy" if coverage.nnz > MILP_PAIR_LIMIT else "milp"
+    if options.target_coverage is not None:
+        solved = set_cover(coverage, weights, options.target_coverage, **common)
+    elif method == "greedy":
+        solved = greedy_maximal_coverage(
+            coverage, weights, options.n_new or 0, already_covered=covered_before,
+            required=common["required"], excluded=common["excluded"], time_limit_s=options.time_limit_s,
+        )  # fmt: skip
+    else:
+        solved = maximal_coverage(coverage, weights, options.n_new or 0, **common)
+
+    proposals = _proposals(frame, solved, coverage, estates, covered_before, tier.name, options)
+    total = float(weights.sum())
+    covered_after = covered_before.copy()
+    if len(solved.selected):
+        covered_after |= np.asarray(coverage[:, solved.selected].sum(axis=1)).ravel() > 0
+    summary = {
+        "kind": options.kind,
+        "tier": tier.name,
+        "distance_m": tier.distance_m,
+        "objective": "maximal_coverage" if options.n_new is not None else "set_cover",
+        "n_new_requested": options.n_new,
+        "target_coverage": options.target_coverage,
+        "candidates": len(frame),
+        "candidate_source": str(frame["source"].iloc[0]),
+        "selected": len(solved.selected),
+        "method": solved.method,
+        "status": solved.status,
+        "gap": float(solved.gap),
+        "bound": float(solved.bound),
+        "solve_time_s": round(float(solved.time_s), 3),
+        "capacity_households": None if capacity is None else float(capacity[0]),
+        "before": {
+            "households_covered": int(weights[covered_before].sum()),
+            "coverage": round(float(weights[covered_before].sum() / total), 4) if total else None,
+            "estates_ok": int((estates["verdict"] == "ok").sum()),
+        },
+        "after": {
+            "households_covered": int(weights[covered_after].sum()),
+            "coverage": round(float(weights[covered_after].sum() / total), 4) if total else None,
+            "estates_ok": int(
+                (estates["verdict"] == "ok").sum() + proposals["estates_compliant_new"].sum()
+            ),
+        },
+    }
+    return SitingOutcome(proposals, solved, summary)
+
+
+def _proposals(
+    frame: gpd.GeoDataFrame,
+    solved: SitingResult,
+    coverage: sp.csr_array,
+    estates: pd.DataFrame,
+    covered_before: np.ndarray,
+    tier_name: str,
+    options: SitingOptions,
+) -> gpd.GeoDataFrame:
+    """One row per selected site, in rank order, with what it newly covers."""
+    weights = estates["households"].to_numpy(float)
+    only_circle = (estates["verdict"] == "outside_circle").to_numpy()
+    covered = covered_before.copy()
+    rows = []
+    csc = coverage.tocsc()
+    for rank, column in enumerate(solved.selected, start=1):
+        reached = csc.indices[csc.indptr[column] : csc.indptr[column + 1]]
+        new = reached[~covered[reached]]
+        covered[new] = True
+        rows.append(
+            {
+                "candidate_id": str(frame["candidate_id"].iloc[column]),
+                "rank": rank,
+                "kind": options.kind,
+                "floor_m2": options.floor_m2,
+                "required": bool(frame["required"].iloc[column]),
+                "estates_newly_covered": len(new),
+                "households_new": int(weights[new].sum()),
+                "estates_compliant_new": int(only_circle[new].sum()),
+                "cumulative_coverage": round(float(solved.cumulative_coverage[rank - 1]), 4),
+            }
+        )
+    geometry = frame.geometry.iloc[list(solved.selected)].to_numpy() if len(solved.selected) else []
+    out = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=list(geometry), crs=frame.crs)
+    if len(out):
+        lonlat = out.geometry.to_crs(4326)
+        out["lon"] = lonlat.x.round(6)
+        out["lat"] = lonlat.y.round(6)
+    return out

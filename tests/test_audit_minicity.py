@@ -1,0 +1,136 @@
+"""End-to-end audit of the hand-computed mini city: every output figure is checked."""
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from planning.cli import main
+from tests.minicity import EXPECTED, write_minicity
+
+
+@pytest.fixture(scope="module")
+def audit_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("minicity")
+    gpkg = write_minicity(folder)
+    out = folder / "out"
+    code = main(
+        [
+            "--quiet", "audit",
+            "--estates", str(gpkg), "--estates-layer", "estates",
+            "--facilities", str(gpkg), "--facilities-layer", "facilities",
+            "--streets", str(gpkg), "--streets-layer", "streets",
+            "--network", str(gpkg), "--network-layer", "roads",
+            "--barriers", str(gpkg), "--barriers-layer", "river",
+            "--rules", "national", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    return out
+
+
+def _na(value):
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def test_every_estate_figure(audit_dir):
+    table = pd.read_csv(audit_dir / "estates.csv", encoding="utf-8-sig").set_index("estate_id")
+    assert sorted(table.index) == sorted(EXPECTED)
+    for estate_id, exp in EXPECTED.items():
+        row = table.loc[estate_id]
+        required, onsite, shared, shortfall, land_req, land_prov, nearest, w15, w10, w5, verdict = (
+            exp
+        )
+        assert row["required_m2"] == pytest.approx(required), estate_id
+        assert row["onsite_m2"] == pytest.approx(onsite), estate_id
+        assert row["shared_m2"] == pytest.approx(shared), estate_id
+        assert row["shortfall_m2"] == pytest.approx(shortfall), estate_id
+        assert row["provided_m2"] == pytest.approx(onsite + shared), estate_id
+        assert bool(row["area_ok"]) == (shortfall == 0), estate_id
+        assert row["land_required_m2"] == pytest.approx(land_req), estate_id
+        assert row["land_provided_m2"] == pytest.approx(land_prov), estate_id
+        assert row["verdict"] == verdict, estate_id
+        if nearest is None:
+            assert _na(row["nearest_facility_id"]) and _na(row["walk_15min_m"]), estate_id
+            assert not row["covered_15min"]
+        else:
+            assert row["nearest_facility_id"] == nearest, estate_id
+            assert row["walk_15min_m"] == pytest.approx(w15, abs=0.01), estate_id
+            assert row["walk_m"] == pytest.approx(w15, abs=0.01), estate_id
+            assert row["covered_15min"]
+        for tier, walk in (("10min", w10), ("5min", w5)):
+            if walk is None:
+                assert _na(row[f"walk_{tier}_m"]) and not row[f"covered_{tier}"], (estate_id, tier)
+            else:
+                assert row[f"walk_{tier}_m"] == pytest.approx(walk, abs=0.01), (estate_id, tier)
+                assert row[f"covered_{tier}"]
+
+
+def test_streets_and_rules(audit_dir):
+    streets = pd.read_csv(audit_dir / "streets.csv", encoding="utf-8-sig").set_index("street_id")
+    assert streets.loc["S", "households"] == 2300
+    assert streets.loc["N", "households"] == 2100
+    assert streets.loc["S", "coverage_15min"] == pytest.approx(1.0)
+    assert streets.loc["N", "coverage_15min"] == pytest.approx(1500 / 2100, abs=1e-4)
+    assert streets.loc["S", "shortfall_m2"] == pytest.approx(160.0)
+    assert streets.loc["N", "shortfall_m2"] == pytest.approx(330.0)
+    assert streets.loc["N", "street_centres"] == 1 and streets.loc["S", "street_centres"] == 0
+
+    summary = json.loads((audit_dir / "summary.json").read_text(encoding="utf-8"))
+    totals = summary["totals"]
+    assert totals["households"] == 4400
+    assert totals["households_covered"] == {"5min": 1000, "10min": 1800, "15min": 3800}
+    assert totals["coverage"]["15min"] == pytest.approx(3800 / 4400, abs=1e-4)
+    assert totals["estates_area_failing"] == 4
+    assert totals["shortfall_m2"] == pytest.approx(490.0)
+    assert totals["verdicts"] == {"area_shortfall": 3, "both": 1, "ok": 2}
+    speeds = {r["speed_m_per_s"]: r["coverage"] for r in totals["walk_speed_sensitivity"]}
+    assert speeds[0.67] == pytest.approx(2600 / 4400, abs=1e-4)
+    assert speeds[1.0] == pytest.approx(2600 / 4400, abs=1e-4)
+    assert speeds[1.1] == pytest.approx(3800 / 4400, abs=1e-4)
+    rules = {r["rule_id"]: r for r in summary["rules"]}
+    assert rules["street_centre_coverage"]["verdict"] == "fail"
+    assert rules["street_centre_coverage"]["value"] == pytest.approx(50.0)
+    assert rules["street_centre_coverage"]["failing"] == ["S"]
+    assert rules["nursing_bed_share"]["value"] == pytest.approx(50.0)
+    assert rules["nursing_bed_share"]["verdict"] == "fail"
+    assert rules["tekun_institution_per_county"]["verdict"] == "pass"
+    assert rules["floor_area_existing"]["failing"] == ["E4", "E6"]
+    assert rules["floor_area_new"]["failing"] == ["E3", "E5"]
+    assert rules["circle_15min"]["failing"] == ["E6"]
+    assert all(r["citation"]["quote_zh"] for r in summary["rules"])
+
+
+def test_geopackage_layers_match_the_tables(audit_dir):
+    estates = gpd.read_file(audit_dir / "results.gpkg", layer="estates")
+    table = pd.read_csv(audit_dir / "estates.csv", encoding="utf-8-sig")
+    assert estates["estate_id"].tolist() == table["estate_id"].tolist()
+    assert np.allclose(estates["shortfall_m2"], table["shortfall_m2"])
+    areas = gpd.read_file(audit_dir / "results.gpkg", layer="service_areas")
+    assert set(areas["tier"]) == {"5min", "10min", "15min"}
+    # The 15-minute area of F1 must not jump the river: E4's position (north bank) is outside it.
+    f1 = areas[(areas["tier"] == "15min") & (areas["facility_id"] == "F1")].geometry.union_all()
+    assert not f1.contains(gpd.points_from_xy([500_150.0], [3_380_450.0])[0])
+    assert f1.contains(gpd.points_from_xy([500_600.0], [3_380_000.0])[0])
+
+
+def test_rerun_gives_identical_files(audit_dir, tmp_path):
+    gpkg = audit_dir.parent / "minicity.gpkg"
+    out = tmp_path / "again"
+    args = [
+        "--quiet", "audit", "--estates", str(gpkg), "--estates-layer", "estates",
+        "--facilities", str(gpkg), "--facilities-layer", "facilities",
+        "--streets", str(gpkg), "--streets-layer", "streets",
+        "--network", str(gpkg), "--network-layer", "roads",
+        "--barriers", str(gpkg), "--barriers-layer", "river",
+        "--rules", "national", "--out", str(out),
+    ]  # fmt: skip
+    assert main(args) == 0
+    for name in ("estates.csv", "streets.csv", "audit.xlsx", "results.gpkg"):
+        assert (out / name).read_bytes() == (audit_dir / name).read_bytes(), name
+    first = json.loads((audit_dir / "summary.json").read_text(encoding="utf-8"))
+    second = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    first["parameters"].pop("project"), second["parameters"].pop("project")
+    assert first == second
