@@ -36,6 +36,12 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 
+#: Units as people read them in reports.
+UNIT_TEXT = {
+    "m2_per_100hh": "m²/100 households (每百户)",
+    "m2_per_person": "m² per resident (人均)",
+}
+
 
 @dataclass
 class AuditOptions:
@@ -574,9 +580,10 @@ def _rule_checks(
                     rule.id,
                     verdict,
                     _pct(share),
-                    rule.minimum,
-                    rule.unit,
-                    f"{len(rows) - len(bad)} of {len(rows)} estates meet {rule.minimum} {rule.unit}",
+                    100.0,
+                    "pct_estates",
+                    f"{len(rows) - len(bad)} of {len(rows)} {rule.applies_to} estates meet "
+                    f"≥ {rule.minimum:g} {UNIT_TEXT.get(rule.unit, rule.unit)}",
                     failing=bad["estate_id"].astype(str).tolist(),
                 )
             )

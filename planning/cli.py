@@ -122,12 +122,14 @@ def _print_summary(out: Path) -> None:
     }
     print("Rules 规则:")
     for rule in summary["rules"]:
-        value = "" if rule["value"] is None else f" {rule['value']}"
-        threshold = "" if rule["threshold"] is None else f" (≥ {rule['threshold']})"
-        evidence = " ⚠ memory" if rule["citation"]["evidence"] == "memory" else ""
-        print(
-            f"  {names[rule['verdict']]:<14} {rule['rule_id']}:{value}{threshold} {rule['unit']}{evidence}"
-        )
+        evidence = " ⚠ unverified (memory)" if rule["citation"]["evidence"] == "memory" else ""
+        if rule["unit"] == "pct_estates" or rule["value"] is None:
+            figure = rule["detail"]
+        else:
+            unit = "%" if rule["unit"] == "pct" else f" {rule['unit']}"
+            target = "" if rule["threshold"] is None else f" (target ≥ {rule['threshold']:g}{unit})"
+            figure = f"{rule['value']:g}{unit}{target}: {rule['detail']}"
+        print(f"  {names[rule['verdict']]:<14} {rule['rule_id']}: {figure}{evidence}")
     print(
         f"Outputs in {out}: "
         + ", ".join(sorted(p.name for p in out.iterdir() if not p.name.startswith(".")))
@@ -165,7 +167,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 def _cmd_site(args: argparse.Namespace) -> int:
     from planning.audit_output import write_results
-    from planning.project import audit_prepared, prepare_project, resolve_layer, spec_from_results
+    from planning.project import audit_prepared, prepare_project, spec_from_results
     from planning.proposals import SitingOptions, site_centres
 
     console = Console(args.quiet)
@@ -179,9 +181,10 @@ def _cmd_site(args: argparse.Namespace) -> int:
     result = audit_prepared(spec, prepared, console)
     candidates = None
     if args.candidates:
-        from planning.io import read_candidates
+        from planning.project import LayerRef
+        from planning.proposals import read_candidates
 
-        ref = resolve_layer(_layer_ref(args.candidates, args.candidates_layer), "candidates")
+        ref = LayerRef(Path(args.candidates), args.candidates_layer)
         candidates = read_candidates(
             ref.path, layer=ref.layer, crs=prepared.inputs.crs, coords=spec.coords
         )
@@ -227,12 +230,6 @@ def _cmd_site(args: argparse.Namespace) -> int:
             )
         print(f"Outputs in {spec.out}: proposals.csv, results.gpkg (layer proposals), gap_map.html")
     return 0
-
-
-def _layer_ref(path: str, layer: str | None) -> LayerRef:
-    from planning.project import LayerRef
-
-    return LayerRef(Path(path), layer)
 
 
 def build_parser() -> argparse.ArgumentParser:

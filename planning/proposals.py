@@ -1,5 +1,6 @@
-"""Siting new centres on the audit's results (选址建议): the GeoDataFrame adapter of
-:mod:`planning.siting`.
+"""Siting new centres on the audit's results (选址建议).
+
+The GeoDataFrame adapter of :mod:`planning.siting`.
 
 Demand is the estates (weighted by households), measured from their gates on the walking network;
 candidates come from a file (vacant lots, idle public buildings 闲置国有资产) or are generated on the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -59,6 +61,77 @@ class SitingOutcome:
     proposals: gpd.GeoDataFrame
     result: SitingResult
     summary: dict[str, Any]
+
+
+def read_candidates(
+    path: Path, *, layer: str | None = None, crs: Any, coords: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read candidate sites (候选点: vacant lots, idle public buildings) as points in ``crs``.
+
+    Parameters
+    ----------
+    path : Path
+        GeoPackage, Shapefile, GeoJSON, CSV or XLSX (with lon/lat columns).
+    layer : str, optional
+        Layer or sheet.
+    crs : CRS-like
+        The project's metric CRS.
+    coords : {None, "wgs84", "gcj02", "bd09"}
+        System of lon/lat columns.
+
+    Returns
+    -------
+    GeoDataFrame
+        With ``candidate_id`` (from an id column, else generated), ``required`` and ``excluded``.
+    """
+    from planning.coords import to_wgs84
+    from planning.io import read_table
+
+    frame, _ = read_table(path, layer)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise InputDataError(
+            f"{path}: candidate sites need geometry or lon/lat columns (经度/纬度); none found."
+        )
+    if frame.crs is None:
+        raise InputDataError(
+            f"{path}: no coordinate reference system; save it with one (e.g. EPSG:4490)."
+        )
+    empty = frame.geometry.isna() | frame.geometry.is_empty
+    if empty.any():
+        rows = (np.flatnonzero(empty.to_numpy()) + 1).tolist()
+        raise InputDataError(
+            f"{path}: candidate row(s) {rows[:10]} have no location; fix or delete them."
+        )
+    if coords in ("gcj02", "bd09") and frame.crs.is_geographic:
+        pts = frame.geometry.representative_point()
+        lon, lat = to_wgs84(pts.x.to_numpy(), pts.y.to_numpy(), coords)
+        frame = frame.set_geometry(gpd.points_from_xy(lon, lat), crs=4326)
+    frame = frame.to_crs(crs)
+    lower = {str(c).lower(): c for c in frame.columns}
+    id_column = next(
+        (lower[c] for c in ("candidate_id", "id", "编号", "候选点编号") if c in lower), None
+    )
+    out = gpd.GeoDataFrame(
+        {
+            "candidate_id": frame[id_column].astype(str)
+            if id_column
+            else [f"C{i + 1:04d}" for i in range(len(frame))],
+            "name": frame[lower["name"]].astype(str) if "name" in lower else "",
+        },
+        geometry=frame.geometry.representative_point().to_numpy(),
+        crs=frame.crs,
+    )
+    for flag, names in (("required", ("required", "必选")), ("excluded", ("excluded", "排除"))):
+        column = next((lower[n] for n in names if n in lower), None)
+        values = frame[column] if column else pd.Series([False] * len(frame))
+        out[flag] = (
+            values.astype(str)
+            .str.strip()
+            .str.lower()
+            .isin(["1", "true", "yes", "y", "是"])
+            .to_numpy()
+        )
+    return out
 
 
 def _candidate_frame(
