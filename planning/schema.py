@@ -207,6 +207,7 @@ _FACILITY_STATUS: dict[str, tuple[str, ...]] = {
 }
 # fmt: on
 
+_OPEN_BRACKET_TAIL = re.compile(r"[(\[（【<《][^)\]）】>》]*$")
 _BRACKETS = re.compile(r"[(\[（【<《][^()\[\]（）【】<>《》]*[)\]）】>》]")
 _UNIT_TAIL = re.compile(r"(?:/|单位)?(?:m2|㎡|平方米|平米|户|人|张|个)$")
 _UNIT_WORDS = re.compile(r"m2|m\^2|平方米|平米")
@@ -236,7 +237,7 @@ def normalise_name(name: object) -> str:
         The normalised header, e.g. ``"建筑面积(㎡)" → "建筑面积"``, ``"Floor_Area" → "floorarea"``.
     """
     text = _nfkc(str(name))
-    stripped = _BRACKETS.sub("", text)
+    stripped = _OPEN_BRACKET_TAIL.sub("", _BRACKETS.sub("", text))
     if stripped.strip():
         text = stripped
     return _SEPARATORS.sub("", text)
@@ -334,7 +335,10 @@ def resolve_columns(
     for spec in specs:
         if spec.name in result:
             continue
-        wanted = [normalise_name(spec.name), *(normalise_name(a) for a in spec.aliases)]
+        names = (spec.name, *spec.aliases)
+        wanted = [normalise_name(a) for a in names]
+        # Shapefile field names are cut at 10 bytes (dBASE): 小区编号 → 小区编 (UTF-8).
+        wanted += [t for a in names for t in _truncations(a) if t not in wanted]
         best: tuple[int, int, str] | None = None
         for position, (col, keys) in enumerate(keyed):
             if col in used:
@@ -345,6 +349,21 @@ def resolve_columns(
         if best is not None:
             result[spec.name] = best[2]
             used.add(best[2])
+    return result
+
+
+def _truncations(alias: str) -> list[str]:
+    """Return ``alias`` as a shapefile would store it after cutting it to 10 bytes."""
+    result = []
+    for encoding in ("utf-8", "gbk"):
+        try:
+            raw = alias.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        if len(raw) > 10:
+            cut = normalise_name(raw[:10].decode(encoding, errors="ignore"))
+            if len(cut) >= 2 and cut not in result:
+                result.append(cut)
     return result
 
 

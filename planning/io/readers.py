@@ -15,6 +15,7 @@ Also here: :func:`atomic_path` / :func:`write_atomic`, used for every output fil
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io as _io
 import logging
@@ -166,24 +167,89 @@ def _read_spatial(p: Path, layer: str | None) -> RawTable:
         raise InputFileError(
             f"{p} has no layer {layer!r}. Available layers (可用图层): {', '.join(layers)}."
         )
-    encoding: str | None = None
-    detected = False
-    certain = True
     if p.suffix.lower() == ".shp":
-        encoding, detected, certain = _shapefile_encoding(p)
+        return _read_shapefile(p, layer)
     try:
-        frame = pyogrio.read_dataframe(
-            p, layer=layer, encoding=encoding if detected else None, on_invalid="ignore"
-        )
+        frame = pyogrio.read_dataframe(p, layer=layer, on_invalid="ignore")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise InputFileError(f"{p}: cannot read layer {layer!r} ({exc}).") from exc
+    encoding = "utf-8" if p.suffix.lower() in (".geojson", ".json") else None
+    return RawTable(frame, encoding, spatial=True)
+
+
+def _read_shapefile(p: Path, layer: str | None) -> RawTable:
+    """Read a shapefile's raw bytes (as Latin-1) and decode the text with the right codec.
+
+    Decoding ourselves also repairs field names that GDAL cut at the dBASE limit of 10 bytes in
+    the middle of a multi-byte character (common with UTF-8 Chinese names).
+    """
+    encoding, detected, certain = _shapefile_encoding(p)
+    codec = _codec(encoding)
+    try:
+        frame = pyogrio.read_dataframe(
+            p, layer=layer, encoding="latin1" if codec else None, on_invalid="ignore"
+        )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise InputFileError(f"{p}: cannot read the shapefile ({exc}).") from exc
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"{p}: text could not be decoded ({exc}). Fix: add a .cpg file naming the encoding."
         ) from exc
-    if encoding is None and p.suffix.lower() in (".geojson", ".json"):
-        encoding = "utf-8"
+    if codec:
+        frame = _recode(frame, codec)
     return RawTable(frame, encoding, detected, certain, spatial=True)
+
+
+def _codec(encoding: str | None) -> str | None:
+    """Return the Python codec of a .cpg value (``UTF-8``, ``936``, ``ANSI 936``, ``GBK``…)."""
+    if not encoding:
+        return None
+    key = encoding.strip().upper().replace("ANSI", "").replace("-", "").replace(" ", "")
+    aliases = {
+        "UTF8": "utf-8",
+        "65001": "utf-8",
+        "936": "gbk",
+        "CP936": "gbk",
+        "GB2312": "gbk",
+        "GBK": "gbk",
+        "GB18030": "gb18030",
+        "54936": "gb18030",
+        "88591": "latin-1",
+        "ISO88591": "latin-1",
+        "1252": "cp1252",
+        "950": "big5",
+        "BIG5": "big5",
+    }
+    codec = aliases.get(key, encoding.strip())
+    try:
+        return codecs.lookup(codec).name
+    except LookupError:
+        logger.warning("Unknown shapefile encoding %r; letting GDAL decode the text", encoding)
+        return None
+
+
+def _recode(frame: pd.DataFrame, codec: str) -> pd.DataFrame:
+    def fix(value: object) -> object:
+        if isinstance(value, str):
+            return value.encode("latin-1", errors="replace").decode(codec, errors="ignore")
+        return value
+
+    geometry = getattr(frame, "_geometry_column_name", None)
+    names: list[str] = []
+    for col in frame.columns:
+        name = col if col == geometry else str(fix(col))
+        base, n = name, 1
+        while name in names:
+            n += 1
+            name = f"{base}_{n}"
+        names.append(name)
+    for col in frame.columns:
+        if col != geometry and (
+            frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col])
+        ):
+            frame[col] = frame[col].map(fix).astype(object)
+    frame.columns = names
+    return frame
 
 
 def _cpg_path(shp: Path) -> Path | None:
@@ -354,7 +420,9 @@ def _attach_points(raw: RawTable) -> RawTable:
     example = ""
     if not geographic:
         i = int(np.flatnonzero(ok & ~inside)[0])
-        example = f"{x[i]:g}, {y[i]:g}"
+        example = (
+            f"{x[i]:.3f}".rstrip("0").rstrip(".") + ", " + f"{y[i]:.3f}".rstrip("0").rstrip(".")
+        )
     geoms = shapely.points(np.where(ok, x, np.nan), np.where(ok, y, np.nan))
     geoms = np.where(ok, geoms, None)
     raw.frame = gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326" if geographic else None)

@@ -86,9 +86,11 @@ CATALOGUE: dict[str, _Entry] = {
         "error",
         "Columns {x}/{y} hold projected coordinates (e.g. {example}) but no CRS was given.",
         "坐标列 {x}/{y} 为投影坐标（例如 {example}），但未指定坐标系。",
-        "Pass crs= / --crs with the EPSG code of these coordinates (e.g. EPSG:4547 for "
-        "CGCS2000 3-degree Gauss-Krüger zone 38).",
-        "用 crs= / --crs 指定该坐标的 EPSG 代码（如 CGCS2000 3度带第38带 EPSG:4547）。",
+        "Pass crs= / --crs with the EPSG code of these coordinates (CGCS2000 3-degree "
+        "Gauss-Krüger: EPSG:4513–4533 when x starts with the zone number, e.g. EPSG:4526 for "
+        "zone 38; EPSG:4534–4554 without it, e.g. EPSG:4547 for central meridian 114°E).",
+        "用 crs= / --crs 指定该坐标的 EPSG 代码（CGCS2000 3度带：x 带带号时为 EPSG:4513–4533，"
+        "如第38带 EPSG:4526；不带带号时为 EPSG:4534–4554，如中央经线114°E 为 EPSG:4547）。",
     ),
     "no_geometry": _e(
         "error",
