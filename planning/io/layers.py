@@ -270,12 +270,15 @@ def _geometry(
 def _locate(
     staged: _Staged, report: ValidationReport, target: pyproj.CRS | None
 ) -> gpd.GeoDataFrame:
-    """Project into ``target`` and check the geometry (missing dropped, invalid repaired)."""
+    """Project into ``target`` and check the geometry (missing dropped, invalid repaired).
+
+    Without a target (no layer has a usable CRS) the geometry is checked where it is.
+    """
     frame = staged.frame
-    if frame.crs is None or target is None:
-        return frame
+    if frame.crs is not None and target is not None:
+        frame = frame.to_crs(target)
     return check_geometries(
-        frame.to_crs(target),
+        frame,
         report,
         file=staged.file,
         layer=staged.layer,
