@@ -198,3 +198,22 @@ def test_25k_estates_stay_under_30_mb(tmp_path: Path):
     size = out.stat().st_size
     assert size < 30 * 1024 * 1024
     assert size > 1_000_000  # the estates really are in it
+
+
+def test_amap_uses_planning_coords(results_dir: Path):
+    import numpy as np
+
+    from planning import coords
+
+    res = load_results(results_dir)
+    plain = build_payload(res, check_lang("zh"), _basemap("none"))
+    gcj = build_payload(res, check_lang("zh"), _basemap("amap"))
+    o0, o1 = plain["origin"], gcj["origin"]
+    x, y = plain["facilities"]["geom"][0]
+    lon, lat = (x + o0[0]) / 1e6, (y + o0[1]) / 1e6
+    glon, glat = coords.wgs84_to_gcj02(np.array([lon]), np.array([lat]))
+    gx, gy = gcj["facilities"]["geom"][0]
+    # near Shanghai the GCJ-02 offset is a few hundred metres; the page must carry it exactly
+    assert abs((gx + o1[0]) - round(float(glon[0]) * 1e6)) <= 1
+    assert abs((gy + o1[1]) - round(float(glat[0]) * 1e6)) <= 1
+    assert abs(gx + o1[0] - (x + o0[0])) > 1000  # really shifted (> ~0.001°)

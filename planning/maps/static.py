@@ -14,7 +14,9 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
+import shapely
 
 from planning.audit_schema import FACILITY_KINDS, VERDICTS
 from planning.maps._write import atomic_write_with
@@ -226,7 +228,10 @@ def _draw(ax: Axes, results: Results, lang: Lang) -> list[Any]:
             sel = areas[areas["tier"].astype(str) == main]
         colour = TIER_COLOURS[min(results.tiers.index(main), len(TIER_COLOURS) - 1)]
         if not sel.empty:
-            sel.boundary.plot(ax=ax, color=colour, linewidth=1.0, zorder=5)
+            parts = shapely.get_parts(sel.geometry.to_numpy())
+            outer = gpd.GeoSeries(shapely.get_exterior_ring(parts), crs=sel.crs)
+            sel.plot(ax=ax, color=colour, alpha=0.08, linewidth=0, zorder=5)
+            outer.plot(ax=ax, color=colour, linewidth=1.0, zorder=5)
             handles["tier"].append(
                 Line2D([], [], color=colour, lw=1.2, label=tier_label(main, lang))
             )

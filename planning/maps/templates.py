@@ -198,8 +198,14 @@ APP_JS = r"""
 
   // ---- service areas per tier
   D.service_areas.forEach(function (sa) {
-    var g = L.polygon(decPolys(sa.geom), { renderer: rArea, color: sa.colour, weight: 1.5,
-      fillColor: sa.colour, fillOpacity: 0.12, interactive: false });
+    // fill with holes (blocks the walk does not enter) but outline only the outer edge
+    var polys = decPolys(sa.geom);
+    var g = L.layerGroup([
+      L.polygon(polys, { renderer: rArea, stroke: false, fillColor: sa.colour,
+        fillOpacity: 0.14, interactive: false }),
+      L.polygon(polys.map(function (p) { return [p[0]]; }), { renderer: rArea, fill: false,
+        color: sa.colour, weight: 1.6, interactive: false })
+    ]);
     if (sa.visible) { g.addTo(map); }
     overlays[sa.label] = g;
   });
