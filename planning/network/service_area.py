@@ -302,7 +302,13 @@ def service_areas(
             rows["target_index"].append(-1)
             rows["cutoff_m"].append(float(cuts[t_i]))
             rows["geometry"].append(poly)
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=net.crs)
+    import pandas as pd
+
+    data = {k: pd.Series(v, dtype=object) for k, v in rows.items() if k != "geometry"}
+    data["target_index"] = pd.Series(rows["target_index"], dtype=np.int64)
+    data["cutoff_m"] = pd.Series(rows["cutoff_m"], dtype=np.float64)
+    geom = gpd.GeoSeries(rows["geometry"], crs=net.crs)
+    return gpd.GeoDataFrame(data, geometry=geom)
 
 
 def _buffer_groups(

@@ -1,0 +1,75 @@
+"""Network-traced service areas (服务圈)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Point
+
+from planning._errors import NetworkError
+from planning.network import WalkNetwork, service_areas, snap
+from planning.network.synthetic import random_points, street_grid
+
+X0, Y0 = 500_000.0, 3_400_000.0
+
+
+def cross() -> WalkNetwork:
+    """A 1 km east-west street and a 1 km north-south street meeting at (500, 0)."""
+    x = np.array([0, 1000, 500, 500, 500]) + X0
+    y = np.array([0, 0, -500, 500, 0]) + Y0
+    return WalkNetwork.from_lines(x, y, [0, 4, 2, 4], [4, 1, 4, 3], 32651)
+
+
+def test_area_follows_the_streets_up_to_the_cutoff() -> None:
+    net = cross()
+    t = snap(net, np.array([[X0 + 300, Y0 - 10]]))  # 10 m connector, 300 m from the west end
+    gdf = service_areas(net, t, [300.0], buffer_m=20.0, target_ids=["F1"])
+    assert gdf["kind"].tolist() == ["target", "merged"]
+    assert gdf["target_id"].tolist() == ["F1", None]
+    poly = gdf.geometry.iloc[0]
+    # reach 290 m along the streets: west to x=10, east to the crossing (200 m) and 90 m beyond
+    inside = [(15, 0), (585, 0), (500, 85), (500, -85), (300, -10)]
+    outside = [(-15, 0), (615, 0), (500, 115), (500, -115), (300, 40), (700, 300)]
+    for x, y in inside:
+        assert poly.contains(Point(X0 + x, Y0 + y)), (x, y)
+    for x, y in outside:
+        assert not poly.contains(Point(X0 + x, Y0 + y)), (x, y)
+    # no convex hull: the corner between the streets stays out
+    assert not poly.contains(Point(X0 + 560, Y0 + 60))
+    assert gdf.geometry.iloc[1].equals_exact(poly, tolerance=1e-6) or gdf.geometry.iloc[
+        1
+    ].symmetric_difference(poly).area == pytest.approx(0.0, abs=1e-3)
+
+
+def test_tiers_nest_and_unreached_targets_are_empty() -> None:
+    net = cross()
+    t = snap(net, np.array([[X0 + 300, Y0 - 10], [X0 + 300, Y0 - 900]]), max_snap_m=300)
+    gdf = service_areas(net, t, [500.0, 100.0], buffer_m=20.0)
+    per = gdf[gdf.kind == "target"]
+    assert per["cutoff_m"].tolist() == [100.0, 500.0]  # only the attached target
+    small, large = per.geometry.tolist()
+    assert large.contains(small.buffer(-1e-6))
+    assert large.area > small.area
+    short = service_areas(net, t, [5.0], buffer_m=20.0, merge=False)
+    assert short.geometry.iloc[0].is_empty  # the connector alone is longer than 5 m
+
+
+def test_merged_equals_union_of_targets() -> None:
+    net = street_grid(900, seed=4)
+    t = snap(net, random_points(net, 12, seed=9))
+    gdf = service_areas(net, t, [250.0, 600.0], buffer_m=30.0)
+    for cut in (250.0, 600.0):
+        rows = gdf[gdf.cutoff_m == cut]
+        union = shapely.union_all(rows[rows.kind == "target"].geometry.to_numpy())
+        merged = rows[rows.kind == "merged"].geometry.iloc[0]
+        assert merged.symmetric_difference(union).area < 1e-3 * union.area
+
+
+def test_bad_cutoffs_raise() -> None:
+    net = cross()
+    t = snap(net, np.array([[X0 + 300, Y0]]))
+    with pytest.raises(NetworkError):
+        service_areas(net, t, [])
+    with pytest.raises(NetworkError, match="target_ids"):
+        service_areas(net, t, [100.0], target_ids=["a", "b"])
