@@ -337,6 +337,17 @@ def test_load_inputs_field_mappings(tmp_path: Path, write_csv) -> None:
         load_inputs(est, fields={"hh": "核定户数"})
 
 
+def test_single_layer_loaders_share_one_field_mapping(write_csv) -> None:
+    fac = write_csv("f.csv", "机构,类别,lon,lat\n站,托老所,114.3,30.6\n")
+    fields = {"households": "核定户数", "name": "机构"}  # households: an estates-only field
+    facilities, _ = load_facilities(fac, fields=fields)
+    assert facilities["name"].tolist() == ["站"]
+    with pytest.raises(InputDataError, match="not a canonical field of any layer"):
+        load_facilities(fac, fields={"hh": "机构"})
+    with pytest.raises(InputDataError, match="does not exist"):
+        load_facilities(fac, fields={"name": "名称"})
+
+
 # --------------------------------------------------------------------------- real data
 
 

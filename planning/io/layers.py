@@ -120,6 +120,29 @@ def _layer_fields(fields: Mapping[str, str] | None, layer: str) -> dict[str, str
     return result
 
 
+def _own_fields(fields: Mapping[str, str] | None, layer: str) -> dict[str, str]:
+    """Unqualified ``--field`` mappings for a single-layer loader.
+
+    Keys that are fields of ``layer`` apply (and must name an existing column); keys that are
+    fields of other layers only are ignored, so one ``fields`` mapping can be shared by
+    several single-layer loaders; keys that are fields of no layer are errors.
+    """
+    own = {s.name for s in SCHEMAS[layer]}
+    every = {s.name for specs in SCHEMAS.values() for s in specs}
+    result: dict[str, str] = {}
+    for key, value in (fields or {}).items():
+        if "." in key:
+            continue
+        if key in own:
+            result[key] = value
+        elif key not in every:
+            raise InputDataError(
+                f"--field {key}={value}: {key!r} is not a canonical field of any layer. "
+                f"Valid fields of the {layer} layer: {', '.join(sorted(own))}."
+            )
+    return result
+
+
 def _shared_fields(
     fields: Mapping[str, str] | None, columns: Mapping[str, list[str]]
 ) -> dict[str, dict[str, str]]:
@@ -463,10 +486,7 @@ def _load_one(
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     report = report if report is not None else ValidationReport()
     raw = read_raw(path, layer_name)
-    flat = {
-        **{k: v for k, v in (fields or {}).items() if "." not in k},
-        **_layer_fields(fields, layer),
-    }
+    flat = {**_own_fields(fields, layer), **_layer_fields(fields, layer)}
     staged = _stage(layer, path, report, fields=flat, coords=coords, crs=crs, raw=raw)
     target = (
         pyproj.CRS.from_user_input(target_crs)
