@@ -28,11 +28,11 @@ import pandas as pd
 import pyproj
 import shapely
 
-from planning._errors import InputDataError
 from planning.coords import local_metric_crs, transform_function
+from planning.io.fields import layer_fields, own_fields, shared_fields
 from planning.io.normalise import assign_ids, normalise_layer
 from planning.io.readers import RawTable, read_raw
-from planning.schema import LAYERS, SCHEMAS, resolve_columns
+from planning.schema import LAYERS, resolve_columns
 from planning.validation import (
     StudyArea,
     ValidationReport,
@@ -104,70 +104,6 @@ def _hash_sources(path: PathLike) -> dict[str, str]:
     if p.suffix.lower() == ".shp":
         files += [p.with_suffix(s) for s in _SIDECARS if p.with_suffix(s).exists()]
     return {str(f): _sha256(f) for f in files if f.is_file()}
-
-
-def _layer_fields(fields: Mapping[str, str] | None, layer: str) -> dict[str, str]:
-    """Select the ``--field`` mappings that apply to ``layer`` (qualified or unqualified)."""
-    result: dict[str, str] = {}
-    for key, value in (fields or {}).items():
-        target, _, canonical = key.rpartition(".")
-        if target and target not in LAYERS:
-            raise InputDataError(
-                f"--field {key}={value}: unknown layer {target!r}; use one of {', '.join(LAYERS)}."
-            )
-        if target == layer:
-            result[canonical] = value
-    return result
-
-
-def _own_fields(fields: Mapping[str, str] | None, layer: str) -> dict[str, str]:
-    """Unqualified ``--field`` mappings for a single-layer loader.
-
-    Keys that are fields of ``layer`` apply (and must name an existing column); keys that are
-    fields of other layers only are ignored, so one ``fields`` mapping can be shared by
-    several single-layer loaders; keys that are fields of no layer are errors.
-    """
-    own = {s.name for s in SCHEMAS[layer]}
-    every = {s.name for specs in SCHEMAS.values() for s in specs}
-    result: dict[str, str] = {}
-    for key, value in (fields or {}).items():
-        if "." in key:
-            continue
-        if key in own:
-            result[key] = value
-        elif key not in every:
-            raise InputDataError(
-                f"--field {key}={value}: {key!r} is not a canonical field of any layer. "
-                f"Valid fields of the {layer} layer: {', '.join(sorted(own))}."
-            )
-    return result
-
-
-def _shared_fields(
-    fields: Mapping[str, str] | None, columns: Mapping[str, list[str]]
-) -> dict[str, dict[str, str]]:
-    """Distribute unqualified ``--field`` mappings over the layers that have both ends."""
-    per_layer: dict[str, dict[str, str]] = {layer: {} for layer in columns}
-    for key, value in (fields or {}).items():
-        if "." in key:
-            continue
-        names = {layer for layer in columns if any(s.name == key for s in SCHEMAS[layer])}
-        if not names:
-            valid = sorted({s.name for layer in columns for s in SCHEMAS[layer]})
-            raise InputDataError(
-                f"--field {key}={value}: {key!r} is not a canonical field of the given layers. "
-                f"Valid fields: {', '.join(valid)}."
-            )
-        hits = [layer for layer in names if value in columns[layer]]
-        if not hits:
-            available = "; ".join(f"{layer}: {', '.join(columns[layer])}" for layer in names)
-            raise InputDataError(
-                f"--field {key}={value}: no input file has a column {value!r}. Available "
-                f"columns (可用列): {available}."
-            )
-        for layer in hits:
-            per_layer[layer][key] = value
-    return per_layer
 
 
 @dataclass
@@ -422,13 +358,13 @@ def load_inputs(
     given = {layer: p for layer, p in paths.items() if p is not None}
     raws = {layer: read_raw(p, _per_layer(layers, layer)) for layer, p in given.items()}
     columns = {layer: [str(c) for c in raw.frame.columns] for layer, raw in raws.items()}
-    shared = _shared_fields(fields, columns)
+    shared = shared_fields(fields, columns)
     staged: dict[str, _Staged] = {
         layer: _stage(
             layer,
             given[layer],
             report,
-            fields={**shared[layer], **_layer_fields(fields, layer)},
+            fields={**shared[layer], **layer_fields(fields, layer)},
             coords=_coords_for(coords, layer),
             crs=_per_layer(crs, layer),
             raw=raws[layer],
@@ -486,7 +422,7 @@ def _load_one(
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     report = report if report is not None else ValidationReport()
     raw = read_raw(path, layer_name)
-    flat = {**_own_fields(fields, layer), **_layer_fields(fields, layer)}
+    flat = {**own_fields(fields, layer), **layer_fields(fields, layer)}
     staged = _stage(layer, path, report, fields=flat, coords=coords, crs=crs, raw=raw)
     target = (
         pyproj.CRS.from_user_input(target_crs)
