@@ -261,7 +261,8 @@ def test_without_existing_estates_reports_new_estate_alone(grid: Path, tmp_path:
     sharing = estate["sharing"]
     (fac,) = sharing["facilities"]
     assert sharing["existing_estates_given"] is False
-    assert fac["ratio_before"] is None and fac["flag"] is None
+    assert fac["ratio_before"] is None
+    assert fac["flag"] is None
     assert fac["ratio_after"] == pytest.approx(150 / 8.5, abs=0.01)  # new households only
     assert sharing["verdict"] == "report"
     assert "--existing-estates" in sharing["note"]
@@ -275,10 +276,12 @@ def test_sheet_and_workbook(grid: Path, tmp_path: Path) -> None:
     assert _run(grid, out, "--planned-floor-m2", "150") == 0
     html = (out / "review.html").read_text(encoding="utf-8")
     assert "新建小区养老服务设施配建审查表" in html
-    assert "<svg" in html and "#d7191c" in html  # the red walking route
+    assert "<svg" in html
+    assert "#d7191c" in html
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")  # self-contained
     assert "@page { size: A4" in html
-    assert "national" in html and "不达标" in html
+    assert "national" in html
+    assert "不达标" in html
     wb = load_workbook(out / "review.xlsx")
     assert wb.sheetnames == ["小区", "规则判定", "最近设施", "共享设施"]
     header = [c.value for c in wb["规则判定"][1]]
@@ -309,7 +312,8 @@ def test_summary_is_printed(grid: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 0
     text = capsys.readouterr().out
     assert "P1 新城雅苑" in text
-    assert "floor_area_new" in text and "缺口 20" in text
+    assert "floor_area_new" in text
+    assert "缺口 20" in text
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -334,7 +338,8 @@ def test_missing_households_exit_2_names_feature(
     )  # fmt: skip
     assert code == 2
     err = capsys.readouterr().err
-    assert "N7" in err and "无户数小区" in err
+    assert "N7" in err
+    assert "无户数小区" in err
     assert "--households" in err
     assert not (tmp_path / "o" / "review.json").exists()
 
@@ -376,7 +381,9 @@ def test_missing_status_and_floor_name_the_options(grid: Path, tmp_path: Path, c
     )  # fmt: skip
     assert code == 2
     err = capsys.readouterr().err
-    assert "Q1" in err and "--status new" in err and "--planned-floor-m2" in err
+    assert "Q1" in err
+    assert "--status new" in err
+    assert "--planned-floor-m2" in err
 
 
 def test_layer_of_many_gives_one_review_each(grid: Path, tmp_path: Path) -> None:
@@ -405,8 +412,10 @@ def test_layer_of_many_gives_one_review_each(grid: Path, tmp_path: Path) -> None
         e["estate_id"]: next(r for r in e["rules"] if r["rule_id"] == "floor_area_new")
         for e in data["estates"]
     }
-    assert verdicts["A"]["required"] == pytest.approx(20.0) and verdicts["A"]["verdict"] == "pass"
-    assert verdicts["B"]["required"] == pytest.approx(80.0) and verdicts["B"]["missing"] == 30.0
+    assert verdicts["A"]["required"] == pytest.approx(20.0)
+    assert verdicts["A"]["verdict"] == "pass"
+    assert verdicts["B"]["required"] == pytest.approx(80.0)
+    assert verdicts["B"]["missing"] == 30.0
     html = (tmp_path / "o" / "review.html").read_text(encoding="utf-8")
     assert html.count('<section class="page">') == 2
 
@@ -453,7 +462,7 @@ def test_river_proposal_outside_circle_though_near(sample_gpkg: Path, tmp_path: 
     assert candidates, (
         "the sample district should have an estate across the river from its facility"
     )
-    eid, fid, straight = candidates[0]
+    eid, _fid, straight = candidates[0]
     assert straight < 1000.0  # a buffer analysis would call it covered
     estates = gpd.read_file(sample_gpkg, layer="estates")
     proposal = estates[estates["estate_id"] == eid].copy()
@@ -478,6 +487,9 @@ def test_river_proposal_outside_circle_though_near(sample_gpkg: Path, tmp_path: 
     fifteen = _tier(estate, "15min")
     assert fifteen["covered"] is False
     assert fifteen["walk_m"] is None or fifteen["walk_m"] > 1000.0
+    # … although a facility lies within the circle's distance in a straight line
+    assert fifteen["straight_nearest_m"] is not None
+    assert fifteen["straight_nearest_m"] < 1000.0
     if fifteen["facility_id"] is not None:
         # the reported route is the walk: it is as long as the reported distance
         route = LineString(_to_metric_crs(fifteen["route"]["coordinates"], proposal.crs))
@@ -530,11 +542,13 @@ def test_review_estates_api_without_cli() -> None:
     (estate,) = review.estates
     assert all(t.facility_id is None and not t.covered for t in estate.tiers)  # planned only
     land = next(r for r in estate.rules if r.rule_id == "land_new")
-    assert land.verdict == "pass" and land.required == pytest.approx(255.0)
+    assert land.verdict == "pass"
+    assert land.required == pytest.approx(255.0)
     planned = review_estates(
         proposals, facilities, ruleset, net, gates=gates,
         options=ReviewOptions(include_planned=True),
     )  # fmt: skip
     five = planned.estates[0].tiers[0]
-    assert five.facility_id == "F1" and five.walk_m == pytest.approx(623.09, abs=0.01)
+    assert five.facility_id == "F1"
+    assert five.walk_m == pytest.approx(623.09, abs=0.01)
     assert isinstance(five.route, shapely.LineString)

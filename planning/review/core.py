@@ -101,6 +101,8 @@ class TierVerdict:
     gate_id: str | None
     citation: dict[str, str]
     note: str = ""
+    straight_nearest_id: str | None = None
+    straight_nearest_m: float | None = None
 
 
 @dataclass
@@ -420,22 +422,18 @@ def review_estates(
         mine = np.flatnonzero(groups == row)
         tier_verdicts = []
         for (tier, limit, rule), (best, gate, target) in zip(tiers, tier_hits, strict=True):
-            tier_verdicts.append(
-                _tier_verdict(
-                    tier,
-                    limit,
-                    rule,
-                    float(best[row]),
-                    int(gate[row]),
-                    target,
-                    origins,
-                    o_snap,
-                    f_snap,
-                    facilities,
-                    tracer,
-                    search,
-                )
-            )
+            verdict = _tier_verdict(
+                tier, limit, rule, float(best[row]), int(gate[row]), target, origins,
+                o_snap, f_snap, facilities, tracer, search,
+            )  # fmt: skip
+            kinds = facilities["kind"].isin(tier.facility_kinds).to_numpy() & active
+            if kinds.any():
+                # what a straight-line buffer would see (直线最近), for the river/rail case
+                gaps = facilities.geometry[kinds].distance(p.geometry).to_numpy()
+                k = int(np.argmin(gaps))
+                verdict.straight_nearest_id = str(facilities["facility_id"].to_numpy()[kinds][k])
+                verdict.straight_nearest_m = round(float(gaps[k]), 2)
+            tier_verdicts.append(verdict)
         reviews.append(
             EstateReview(
                 estate_id=str(p["estate_id"]),

@@ -58,6 +58,9 @@ LABELS: dict[str, dict[str, str]] = {
         "facility_kind": "设施类型",
         "walk_m": "步行距离(m)",
         "straight_m": "直线距离(m)",
+        "straight_nearest": "直线最近设施",
+        "straight_nearest_m": "直线最近距离(m)",
+        "not_on_foot": "步行不在服务半径内",
         "covered": "是否覆盖",
         "gate_id": "起点出入口",
         "sharing": "共享设施负荷",
@@ -127,6 +130,9 @@ LABELS: dict[str, dict[str, str]] = {
         "facility_kind": "Kind",
         "walk_m": "Walk (m)",
         "straight_m": "Straight line (m)",
+        "straight_nearest": "Nearest in a straight line",
+        "straight_nearest_m": "Straight-line distance (m)",
+        "not_on_foot": "not within the limit on foot",
         "covered": "Covered",
         "gate_id": "From gate",
         "sharing": "Load on shared facilities",
@@ -245,6 +251,8 @@ def estate_to_dict(estate: EstateReview, convert: Callable[[Any], Any]) -> dict[
                 "facility_kind": t.facility_kind,
                 "walk_m": t.walk_m,
                 "straight_m": t.straight_m,
+                "straight_nearest_id": t.straight_nearest_id,
+                "straight_nearest_m": t.straight_nearest_m,
                 "covered": t.covered,
                 "verdict": t.verdict,
                 "gate_id": t.gate_id,
@@ -375,7 +383,8 @@ def write_xlsx(data: dict[str, Any], path: Path, lang: str = "zh") -> None:
         [e["estate_id"], t["tier"], t["distance_m"], t["facility_id"], t["facility_name"],
          t["facility_kind"], t["walk_m"], t["straight_m"], _yes(t["covered"], lab),
          _verdict_text(t["verdict"], lab), t["gate_id"], t["note"], t["citation"]["document"],
-         t["citation"]["article"], t["citation"]["quote_zh"], t["citation"]["evidence"]]
+         t["citation"]["article"], t["citation"]["quote_zh"], t["citation"]["evidence"],
+         t["straight_nearest_id"], t["straight_nearest_m"]]
         for e in estates
         for t in e["tiers"]
     ]  # fmt: skip
@@ -383,7 +392,8 @@ def write_xlsx(data: dict[str, Any], path: Path, lang: str = "zh") -> None:
         lab["sheet_tiers"],
         [lab[k] for k in ("estate_id", "tier", "limit_m", "facility_id", "facility_name",
                           "facility_kind", "walk_m", "straight_m", "covered", "verdict",
-                          "gate_id", "note")] + basis,
+                          "gate_id", "note")] + basis
+        + [lab["straight_nearest"], lab["straight_nearest_m"]],
         tier_rows,
     )  # fmt: skip
     share_rows = [

@@ -157,6 +157,7 @@ def map_svg(
     net: WalkNetwork | None,
     facilities: gpd.GeoDataFrame,
     barriers: gpd.GeoDataFrame | None,
+    lang: str = "zh",
 ) -> str:
     """Inline SVG map excerpt of one estate with its walking routes.
 
@@ -170,6 +171,8 @@ def map_svg(
         Facilities; those inside the frame are drawn, the nearest ones labelled.
     barriers : GeoDataFrame, optional
         Rivers etc. drawn in light blue.
+    lang : {"zh", "en"}
+        Language of the map labels.
 
     Returns
     -------
@@ -178,6 +181,17 @@ def map_svg(
     """
     routes = [t.route for t in estate.tiers if t.route is not None]
     shapes = [estate.geometry, *routes, *estate.origins.geometry]
+    near_ids = {
+        t.straight_nearest_id
+        for t in estate.tiers
+        if t.straight_nearest_id is not None
+        and t.straight_nearest_m is not None
+        and t.straight_nearest_m <= t.distance_m
+        and not t.covered
+    }
+    lab_straight = labels(lang)["straight_m"].replace("(m)", "")
+    if near_ids and len(facilities):
+        shapes += list(facilities.geometry[facilities["facility_id"].astype(str).isin(near_ids)])
     minx, miny, maxx, maxy = (float(v) for v in shapely.GeometryCollection(shapes).bounds)
     frame = _Frame((minx, miny, maxx, maxy))
     box = shapely.box(*frame.box)
@@ -243,6 +257,17 @@ def map_svg(
                     f'<text x="{px + 8:.1f}" y="{py - 6:.1f}" font-size="10" fill="#0b3d6b" '
                     f'paint-order="stroke" stroke="#fff" stroke-width="3">{_e(name)} ({_e(tiers)})</text>'
                 )
+            elif fid in near_ids:
+                gap = min(
+                    t.straight_nearest_m or 0.0
+                    for t in estate.tiers
+                    if t.straight_nearest_id == fid
+                )
+                out.append(
+                    f'<text x="{px + 8:.1f}" y="{py + 12:.1f}" font-size="10" fill="#7a4b00" '
+                    f'paint-order="stroke" stroke="#fff" stroke-width="3">{_e(name)} '
+                    f"({_e(lab_straight)} {gap:.0f} m)</text>"
+                )
     out.append(_scale_bar(frame))
     out.append(_north_arrow())
     out.append("</svg>")
@@ -273,6 +298,16 @@ def _rows(estate: EstateReview, lab: dict[str, str], lang: str) -> list[str]:
                 f"{t.facility_name} ({t.facility_id}) · {lab['walk_m']} {_fmt(t.walk_m)} / "
                 f"{_fmt(t.distance_m, 0)} · {lab['straight_m']} {_fmt(t.straight_m)} · "
                 f"{lab['covered']}: {cov}"
+            )
+        if (
+            t.straight_nearest_id is not None
+            and t.straight_nearest_m is not None
+            and t.straight_nearest_m <= t.distance_m
+            and not t.covered
+        ):
+            figures += (
+                f" · {lab['straight_nearest']} {t.straight_nearest_id} "
+                f"{_fmt(t.straight_nearest_m)} m, {lab['not_on_foot']}"
             )
         rows.append(
             f"<tr><td>{_e(lab['tier'])} {_e(t.tier)}<br><small>{_e(', '.join(t.facility_kinds))}"
@@ -344,7 +379,7 @@ def estate_page(
         + "</table>"
         + (f'<div class="warn">{_e(lab["memory_warning"])}</div>' if memory else "")
         + f"<h2>{_e(lab['map'])}</h2>"
-        + map_svg(estate, net, review.facilities, barriers)
+        + map_svg(estate, net, review.facilities, barriers, lang)
         + legend
         + f'<div class="sign">{_e(lab["reviewer"])}：＿＿＿＿＿＿　　{_e(lab["date"])}：＿＿＿＿＿＿</div>'
         + f'<div class="foot"><span>eldercare-planning {_e(__version__)} · {_e(lab["ruleset"])} '
