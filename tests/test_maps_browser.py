@@ -206,6 +206,9 @@ def test_search_box_finds_an_estate(watched: Watched):
     h3.wait_for()
     assert h3.inner_text() == "阳光12小区"
     assert page.evaluate("window.gapMap.map.getZoom()") >= 16
+    box.fill("e00007")  # by estate id, case-insensitive
+    items.first.wait_for()
+    assert items.first.inner_text().startswith("阳光7小区")
     box.fill("no such estate")
     assert page.locator(".gm-search li.none").inner_text() == text("no_match", "zh")
 

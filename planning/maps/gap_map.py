@@ -86,9 +86,8 @@ def _bools(df: pd.DataFrame, column: str) -> list[bool]:
 
 
 def _estates_payload(
-    gdf: gpd.GeoDataFrame, tiers: list[str], shift: CoordShift | None, origin: tuple[int, int]
-) -> tuple[dict[str, Any], list[dict[str, str]], np.ndarray]:
-    geoms = encode.to_lonlat(gdf, tolerance_m=ESTATE_TOLERANCE_M, shift=shift)
+    gdf: gpd.GeoDataFrame, geoms: np.ndarray, tiers: list[str], origin: tuple[int, int]
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
     verdict_keys = list(VERDICTS)
     for v in _strings(gdf, "verdict"):
         if v not in verdict_keys:
@@ -113,7 +112,7 @@ def _estates_payload(
     for tier in tiers:
         payload[f"walk_{tier}"] = _floats(gdf, f"walk_{tier}_m", 1)
         payload[f"nearest_{tier}"] = _strings(gdf, f"nearest_{tier}_id")
-    return payload, [{"key": k} for k in verdict_keys], geoms
+    return payload, [{"key": k} for k in verdict_keys]
 
 
 def _facilities_payload(
@@ -273,14 +272,14 @@ def build_payload(results: Results, lang: Lang, basemap: Basemap) -> dict[str, A
     tiers = results.tiers
     main = results.main_tier
     estates = results.layers["estates"]
-    est_geoms_ll = encode.to_lonlat(estates, tolerance_m=0, shift=shift)
+    est_geoms_ll = encode.to_lonlat(estates, tolerance_m=ESTATE_TOLERANCE_M, shift=shift)
     fac = results.layer("facilities")
     everything = [est_geoms_ll]
     if fac is not None and not fac.empty:
         everything.append(encode.to_lonlat(fac, tolerance_m=0, shift=shift))
     all_geoms = np.concatenate(everything) if everything else np.array([], dtype=object)
     origin = encode.origin_of(all_geoms)
-    estates_payload, verdicts, _ = _estates_payload(estates, tiers, shift, origin)
+    estates_payload, verdicts = _estates_payload(estates, est_geoms_ll, tiers, origin)
     verdict_list = [
         {"label": verdict_label(v["key"], lang), "colour": VERDICT_COLOURS.get(v["key"], "#999999")}
         for v in verdicts

@@ -370,7 +370,8 @@ APP_JS = r"""
   new Legend().addTo(map);
 
   // ---- search by estate name (type-ahead)
-  var lower = E.name.map(function (n) { return String(n).toLowerCase(); });
+  // names first (prefix matches, then substrings); the estate id is searchable too
+  var lower = E.name.map(function (n, i) { return (n + '\u0001' + E.id[i]).toLowerCase(); });
   function go(i) {
     var lyr = window.gapMap.estates[i];
     if (!map.hasLayer(estateGroup)) { estateGroup.addTo(map); }
