@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,12 +28,12 @@ import shapely
 
 from planning import network
 from planning.network.paths import group_min
+from planning.review.common import Verdict, citation_dict, origins_of
 from planning.review.route import Route, RouteTracer
+from planning.review.sharing import SharingCheck, SharingContext
 from planning.rules import Rule, Ruleset
 
 logger = logging.getLogger(__name__)
-
-Verdict = Literal["pass", "fail", "report"]
 
 #: Nearest facilities are searched this many times the largest tier distance (at least 3 km).
 SEARCH_FACTOR = 3.0
@@ -106,37 +106,6 @@ class TierVerdict:
 
 
 @dataclass
-class SharedFacility:
-    """A shared community facility within the sharing distance of the new estate."""
-
-    facility_id: str
-    name: str
-    kind: str
-    floor_m2: float
-    walk_m: float
-    existing_estates: int | None
-    households_before: int | None
-    households_after: int
-    ratio_before: float | None
-    ratio_after: float | None
-    flag: bool | None
-
-
-@dataclass
-class SharingCheck:
-    """Effect of the new households on nearby shared facilities (共享设施负荷)."""
-
-    rule_id: str | None
-    rate: float | None
-    distance_m: float
-    existing_given: bool
-    facilities: list[SharedFacility]
-    verdict: Verdict
-    citation: dict[str, str]
-    note: str
-
-
-@dataclass
 class EstateReview:
     """Everything decided for one proposed estate."""
 
@@ -184,20 +153,6 @@ class Review:
     existing: gpd.GeoDataFrame | None
     crs: Any
     parameters: dict[str, Any] = field(default_factory=dict)
-
-
-def citation_dict(rule: Rule | None) -> dict[str, str]:
-    """Return a rule's citation (依据) as plain strings; empty strings when there is no rule."""
-    if rule is None:
-        return {"document": "", "article": "", "quote_zh": "", "evidence": "", "note": ""}
-    c = rule.citation
-    return {
-        "document": c.document,
-        "article": c.article,
-        "quote_zh": c.quote_zh,
-        "evidence": c.evidence,
-        "note": c.note,
-    }
 
 
 def _judge(rule: Rule, required: float, planned: float | None) -> Verdict:
@@ -284,45 +239,6 @@ def land_verdict(
     )
 
 
-def origins_of(
-    estates: gpd.GeoDataFrame, gates: gpd.GeoDataFrame | None
-) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """Gates (出入口) of each estate where it has them, its representative point otherwise.
-
-    Returns
-    -------
-    origins : GeoDataFrame
-        Columns ``gate_id`` (None for representative points), ``geometry``.
-    groups : array of int
-        Estate row of every origin.
-    """
-    position = pd.Series(np.arange(len(estates)), index=estates["estate_id"].astype(str))
-    position = position[~position.index.duplicated()]
-    points: list[Any] = []
-    ids: list[str | None] = []
-    groups: list[int] = []
-    has_gate = np.zeros(len(estates), dtype=bool)
-    if gates is not None and len(gates):
-        linked = gates[gates["estate_id"].astype("string").isin(position.index)]
-        for gid, eid, geom in zip(
-            linked["gate_id"].astype(str),
-            linked["estate_id"].astype(str),
-            linked.geometry,
-            strict=True,
-        ):
-            row = int(position[eid])
-            points.append(geom)
-            ids.append(gid)
-            groups.append(row)
-            has_gate[row] = True
-    for rest in np.flatnonzero(~has_gate):
-        points.append(estates.geometry.iloc[int(rest)].representative_point())
-        ids.append(None)
-        groups.append(int(rest))
-    frame = gpd.GeoDataFrame({"gate_id": ids}, geometry=points, crs=estates.crs)
-    return frame, np.asarray(groups, dtype=np.int64)
-
-
 def _tier_specs(ruleset: Ruleset, options: ReviewOptions) -> list[tuple[Any, float, Rule]]:
     out = []
     for tier in ruleset.circle_tiers():
@@ -396,7 +312,7 @@ def review_estates(
         dist, target = network.nearest(net, o_snap, f_snap, search, target_mask=mask)
         best, gate = group_min(dist, groups, len(proposals), return_argmin=True)
         tier_hits.append((best, gate, target))
-    sharing_ctx = _SharingContext.build(
+    sharing_ctx = SharingContext.build(
         ruleset, net, facilities, f_snap, active, existing, gates, o_snap, groups, proposals
     )
     reviews = []
@@ -527,124 +443,3 @@ def _tier_verdict(
         citation,
         note,
     )
-
-
-@dataclass
-class _SharingContext:
-    """Shared-facility loads computed once for all proposals."""
-
-    rule: Rule | None
-    distance: float
-    facilities: gpd.GeoDataFrame
-    near: pd.DataFrame  # proposal row, facility position, walk
-    before: dict[int, tuple[int, int]] | None  # facility position -> (estates, households)
-
-    @classmethod
-    def build(
-        cls,
-        ruleset: Ruleset,
-        net: network.WalkNetwork,
-        facilities: gpd.GeoDataFrame,
-        f_snap: network.Snapped,
-        active: np.ndarray,
-        existing: gpd.GeoDataFrame | None,
-        gates: gpd.GeoDataFrame | None,
-        o_snap: network.Snapped,
-        groups: np.ndarray,
-        proposals: gpd.GeoDataFrame,
-    ) -> _SharingContext:
-        rule = ruleset.floor_area_rule("existing") or ruleset.floor_area_rule("new")
-        distance = ruleset.sharing_policy("existing").distance_m
-        empty = pd.DataFrame({"row": [], "fac": [], "walk": []})
-        if rule is None or not len(facilities):
-            return cls(rule, distance, facilities, empty, None)
-        kinds = facilities["kind"].isin(rule.facility_kinds).to_numpy() & active
-        fac_pos = np.flatnonzero(kinds)
-        if not len(fac_pos):
-            return cls(rule, distance, facilities, empty, None)
-        sub = f_snap.subset(fac_pos)
-        od = network.od_sparse(net, o_snap, sub, distance)
-        near = (
-            pd.DataFrame({"row": groups[od.rows], "fac": fac_pos[od.cols], "walk": od.dist})
-            .groupby(["row", "fac"])["walk"]
-            .min()
-            .reset_index()
-        )
-        before: dict[int, tuple[int, int]] | None = None
-        if existing is not None:
-            used = np.unique(near["fac"].to_numpy(dtype=np.int64))
-            before = {int(f): (0, 0) for f in used}
-            others = existing[~existing["estate_id"].astype(str).isin(proposals["estate_id"])]
-            others = others.reset_index(drop=True)
-            if len(others) and len(used):
-                e_orig, e_groups = origins_of(others, gates)
-                e_snap = network.snap(net, e_orig.geometry)
-                od2 = network.od_sparse(net, e_snap, f_snap.subset(used), distance)
-                # unique (estate, facility) pairs: an estate counts once however many gates reach
-                pairs = np.unique(np.column_stack([e_groups[od2.rows], od2.cols]), axis=0)
-                hh = others["households"].to_numpy(dtype=np.int64)
-                n_est = np.bincount(pairs[:, 1], minlength=len(used))
-                hh_sum = np.bincount(pairs[:, 1], weights=hh[pairs[:, 0]], minlength=len(used))
-                before = {
-                    int(f): (int(n_est[k]), round(float(hh_sum[k]))) for k, f in enumerate(used)
-                }
-        return cls(rule, distance, facilities, near, before)
-
-    def check(self, row: int, households: int) -> SharingCheck:
-        rule = self.rule
-        rate = None if rule is None else rule.minimum
-        citation = citation_dict(rule)
-        given = self.before is not None
-        items: list[SharedFacility] = []
-        mine = self.near[self.near["row"] == row].sort_values(["walk", "fac"])
-        for f_raw, walk in zip(mine["fac"].to_numpy(), mine["walk"].to_numpy(), strict=True):
-            f = int(f_raw)
-            fac = self.facilities.iloc[f]
-            floor_raw = pd.to_numeric(self.facilities["floor_m2"], errors="coerce").iloc[f]
-            floor = float(floor_raw) if pd.notna(floor_raw) else 0.0
-            n_est, hh_before = self.before.get(f, (0, 0)) if self.before is not None else (0, 0)
-            hh_after = hh_before + households
-            r_before = floor / (hh_before / 100.0) if given and hh_before > 0 else None
-            r_after = floor / (hh_after / 100.0) if hh_after > 0 else None
-            flag = None
-            if given and rate is not None and r_after is not None:
-                flag = bool(r_before is not None and r_before >= rate > r_after)
-            items.append(
-                SharedFacility(
-                    str(fac["facility_id"]),
-                    str(fac["name"]),
-                    str(fac["kind"]),
-                    floor,
-                    round(float(walk), 2),
-                    n_est if given else None,
-                    hh_before if given else None,
-                    hh_after,
-                    None if r_before is None else round(r_before, 2),
-                    None if r_after is None else round(r_after, 2),
-                    flag,
-                )
-            )
-        if not given:
-            verdict: Verdict = "report"
-            note = (
-                "未提供现有小区（--existing-estates），仅按本小区户数计算比值 "
-                "no existing estates given: ratios use the new households alone"
-            )
-        elif rule is None or rate is None:
-            verdict, note = "report", "规则集无每百户面积标准 no per-100-household rule"
-        else:
-            verdict = "fail" if any(i.flag for i in items) else "pass"
-            note = (
-                f"共享距离 {self.distance:.0f} m 内的设施；比值 = 建筑面积 ÷ (户数/100)，"
-                f"标准 {rate:g} m²/百户 ({rule.id})"
-            )
-        if not items:
-            verdict = "report"
-            note = (
-                f"步行 {self.distance:.0f} m 内无共享社区设施 no shared facility within reach; "
-                + note
-            )
-        return SharingCheck(
-            None if rule is None else rule.id, rate, self.distance, given, items, verdict,
-            citation, note,
-        )  # fmt: skip
