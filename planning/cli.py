@@ -160,7 +160,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_map(args: argparse.Namespace) -> int:
     from planning.maps import write_all
 
-    write_all(Path(args.results), lang=args.lang, basemap=args.basemap)
+    write_all(
+        Path(args.results), lang=args.lang, basemap=args.basemap, tianditu_key=args.tianditu_key
+    )
     print(f"Wrote {Path(args.results) / 'gap_map.html'}")
     return 0
 
@@ -274,7 +276,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("map", help="redraw gap_map.html and the report from a results folder")
     p.add_argument("results", help="results folder written by audit or demo")
-    p.add_argument("--basemap", choices=["none", "osm", "tianditu", "amap"], default="none")
+    p.add_argument(
+        "--basemap",
+        choices=["none", "osm", "tianditu", "amap"],
+        default="none",
+        help="none (offline, self-contained; default), OpenStreetMap, 天地图 or 高德 (overlays shifted to GCJ-02)",
+    )
+    p.add_argument("--tianditu-key", help="天地图 key (or ELDERCARE_TIANDITU_KEY)")
     p.set_defaults(func=_cmd_map)
 
     p = sub.add_parser("site", help="propose new centres (选址) that raise service-circle coverage")

@@ -31,3 +31,6 @@ cache_folder: Path = Path(
 
 #: Whether functions may download (OpenStreetMap). Off by default: the tool works offline.
 allow_download: bool = False
+
+#: Tianditu (天地图) key for the online basemap; ``ELDERCARE_TIANDITU_KEY`` also works.
+tianditu_key: str | None = os.environ.get("ELDERCARE_TIANDITU_KEY") or None

@@ -14,12 +14,12 @@ from planning.maps.errors import MapOptionsError
 
 Lang = Literal["zh", "en"]
 
-#: Fill colour of estates by verdict (结论); red is "outside the 15-minute circle".
+#: Fill colour of estates by verdict (结论); both reds mean "outside the 15-minute circle".
 VERDICT_COLOURS: dict[str, str] = {
     "ok": "#2e9e4f",
     "area_shortfall": "#f0a020",
     "outside_circle": "#d7191c",
-    "both": "#7b1fa2",
+    "both": "#7f0000",  # dark red: also outside the circle, and short of floor area
 }
 
 #: Marker colour of facilities by kind (设施类型).
