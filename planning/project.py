@@ -256,7 +256,7 @@ def load_project_file(path: Path) -> ProjectSpec:
     )
 
 
-def _parse_bbox(text: str) -> tuple[float, float, float, float]:
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(v) for v in text.split(","))
     except ValueError as error:
@@ -301,7 +301,7 @@ def spec_from_args(args: argparse.Namespace, *, needs_network: bool) -> ProjectS
     if getattr(args, "network", None):
         spec.network = _ref(args.network, args.network_layer, cwd)
     if getattr(args, "bbox", None):
-        spec.bbox = _parse_bbox(args.bbox)
+        spec.bbox = parse_bbox(args.bbox)
     if getattr(args, "barriers", None):
         spec.barriers = _ref(args.barriers, args.barriers_layer, cwd)
     if getattr(args, "out", None):

@@ -193,9 +193,9 @@ def check_estate(args: argparse.Namespace) -> CheckEstateResult:
         rules=args.rules,
     )
     if getattr(args, "bbox", None):
-        from planning.project import _parse_bbox
+        from planning.project import parse_bbox
 
-        spec.bbox = _parse_bbox(args.bbox)
+        spec.bbox = parse_bbox(args.bbox)
     net, barriers = load_project_network(spec, crs)
     review = review_estates(
         proposals,

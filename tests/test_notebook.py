@@ -1,0 +1,28 @@
+"""The demo notebook runs top to bottom and shows the audit figures."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "demo_audit.ipynb"
+
+
+@pytest.mark.slow
+def test_demo_notebook_executes():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    ).execute()
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = "\n".join(
+        str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in outputs
+    )
+    assert "shortfall_m2" in text
+    assert "gap_map.html" in text
+    assert any("image/png" in o.get("data", {}) for o in outputs)
