@@ -257,6 +257,7 @@ def load_project_file(path: Path) -> ProjectSpec:
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """Parse ``"W,S,E,N"`` (WGS-84 degrees) into a tuple, with a clear error for bad input."""
     try:
         west, south, east, north = (float(v) for v in text.split(","))
     except ValueError as error:
