@@ -68,13 +68,8 @@ _ZONES = {
     "north": (0.42, 0.25, 2000, 2018, 0.3),
     "rural": (0.40, 0.0, 1992, 2016, 0.0),
 }
-#: Households per m² of estate by era (older walk-ups and new high-rises are denser).
-_DENSITY = {
-    "old": (0.028, 0.042),
-    "mid": (0.02, 0.034),
-    "new": (0.026, 0.05),
-    "rural": (0.008, 0.014),
-}
+#: Households per 1,000 m² of estate by era (older walk-ups and new high-rises are denser).
+_DENSITY = {"old": (28, 42), "mid": (20, 34), "new": (26, 50), "rural": (8, 14)}
 #: Wall setback (m) from the road centre-line: base + uniform(0, extra).
 _SETBACK = {"arterial": (20.0, 8.0), "branch": (10.0, 6.0), "river": (12.0, 5.0)}
 Coord = tuple[float, float]
@@ -165,6 +160,11 @@ class _Facility:
 
 def _r(v: float) -> float:
     return float(round(float(v), 1))
+
+
+def _off_grid(v: float) -> float:
+    """Round to 5k + 2.5 m: ≥ 2.5 m from every road junction (roads lie on the 5 m grid)."""
+    return float(np.floor(v / 5) * 5 + 2.5)
 
 
 def _zone(x: float, north: bool) -> tuple[str, int]:
@@ -366,7 +366,7 @@ def _place_standalone(
         b = cands[int(rng.integers(len(cands)))]
         b.reserved = True
         side = next(s for s in ("south", "north", "west", "east") if b.sides[s] != "river")
-        mx, my = _r((b.x0 + b.x1) / 2), _r((b.y0 + b.y1) / 2)
+        mx, my = _off_grid((b.x0 + b.x1) / 2), _off_grid((b.y0 + b.y1) / 2)
         if north:  # the river-test station: on the west side, close to the bank
             side, my = "west", _r(b.y0 + 45)
         road, point = {
@@ -406,21 +406,20 @@ def _place_estates(
         for (r, faces), year, name in zip(rects, years, labels, strict=True):
             eid, ring = f"E{len(estates) + 1:03d}", _ring(rng, r)
             area = float(shapely.area(shapely.Polygon(ring)))
-            hh = int(np.clip(round(area * rng.uniform(*_DENSITY[_era(b.zone, year)])), 150, 4000))
+            density = rng.uniform(*_DENSITY[_era(b.zone, year)]) / 1000  # households per m²
+            hh = int(np.clip(round(area * density), 150, 4000))
             pop = float(round(hh * rng.uniform(2.8, 3.1)))
             share = 0.15 + 0.15 * min(1.0, (2024 - year) / 39) + rng.uniform(-0.02, 0.02)
             share = min(max(share, 0.15), 0.3)
             centre = (_r((r[0] + r[2]) / 2), _r((r[1] + r[3]) / 2))
-            status = "new" if year >= 2019 else "existing"
-            people = (pop, float(round(pop * share)))
-            estates.append(
-                _Estate(eid, name, hh, status, year, *people, b.street, b.zone, ring, centre)
-            )
+            status, elderly = ("new" if year >= 2019 else "existing"), float(round(pop * share))
+            e = _Estate(eid, name, hh, status, year, pop, elderly, b.street, b.zone, ring, centre)
+            estates.append(e)
             sides = [s for s in ("south", "east", "north", "west") if s in faces]
             n = max(int(rng.choice([1, 2, 3], p=[0.3, 0.5, 0.2])), 2 if hh > 2000 else 1)
             for s in [sides[k] for k in rng.permutation(len(sides))[: min(n, len(sides))]]:
-                gx = _r(r[0] + (r[2] - r[0]) * rng.uniform(0.3, 0.7))
-                gy = _r(r[1] + (r[3] - r[1]) * rng.uniform(0.3, 0.7))
+                gx = _off_grid(r[0] + (r[2] - r[0]) * rng.uniform(0.3, 0.7))
+                gy = _off_grid(r[1] + (r[3] - r[1]) * rng.uniform(0.3, 0.7))
                 gate, road, stub = {
                     "south": ((gx, r[1]), (gx, b.y0), (gx, r[1] + 25)),
                     "north": ((gx, r[3]), (gx, b.y1), (gx, r[3] - 25)),
@@ -428,10 +427,8 @@ def _place_estates(
                     "east": ((r[2], gy), (b.x1, gy), (r[2] - 25, gy)),
                 }[s]
                 gates.append((f"G{len(gates) + 1:04d}", eid, name + GATE_NAMES[s], gate))
-                roads.append(
-                    _Road([road, gate], f"{name}{GATE_NAMES[s]}通道", "path", estate_id=eid)
-                )
-                roads.append(_Road([gate, stub, centre], f"{name}内部道路", "path", estate_id=eid))
+                roads.append(_Road([road, gate], f"{name}{GATE_NAMES[s]}通道", "path", 0, eid))
+                roads.append(_Road([gate, stub, centre], f"{name}内部道路", "path", 0, eid))
     return estates, gates
 
 
@@ -459,11 +456,11 @@ def _streets(river: dict[str, np.ndarray]) -> list[shapely.Polygon]:
     centre = list(zip(river["x"].tolist(), river["centre"].tolist(), strict=True))
     south = shapely.Polygon([(0.0, 0.0), (WIDTH, 0.0), *centre[::-1]])
     cuts = (0.0, X_ART[3], X_ART[5], WIDTH)
-    parts = [
-        shapely.intersection(south, shapely.box(a, 0.0, b, HEIGHT))
-        for a, b in itertools.pairwise(cuts)
+    boxes = [shapely.box(a, 0.0, b, HEIGHT) for a, b in itertools.pairwise(cuts)]
+    return [
+        *shapely.intersection(south, boxes),
+        shapely.Polygon([*centre, (WIDTH, HEIGHT), (0.0, HEIGHT)]),
     ]
-    return [*parts, shapely.Polygon([*centre, (WIDTH, HEIGHT), (0.0, HEIGHT)])]
 
 
 def _frame(rows: list[Any], geoms: object, columns: str) -> gpd.GeoDataFrame:
@@ -585,15 +582,9 @@ def main(argv: list[str] | None = None) -> int:
     int
         Exit status 0.
     """
-    parser = argparse.ArgumentParser(
-        description="Write the synthetic sample district 示例区 (合成示例数据)."
-    )
-    parser.add_argument(
-        "folder", nargs="?", default="gis_data", help="output folder (default gis_data)"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help=f"seed (default {DEFAULT_SEED})"
-    )
+    parser = argparse.ArgumentParser(description="Write the sample district 示例区 (合成示例数据).")
+    parser.add_argument("folder", nargs="?", default="gis_data", help="default: gis_data")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"default: {DEFAULT_SEED}")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logger.setLevel(logging.INFO)
