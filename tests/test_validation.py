@@ -351,6 +351,7 @@ def test_no_geometry_and_blank_rows(write_csv) -> None:
     estates, report = load_estates(write_csv("b.csv", HEADER + _row(0) + ",,,,\n" + _row(1)))
     assert list(estates["source_row"]) == [2, 4]
     assert report.dropped["estates"] == {"blank_row": 1}
+    assert report.find("blank_rows")[0].count == 1
 
 
 def test_no_estates_left(tmp_path: Path) -> None:
@@ -369,3 +370,18 @@ def test_coords_ignored_for_projected_data(tmp_path: Path) -> None:
     estates, report = load_estates(path, coords="gcj02")
     assert report.find("coords_ignored")[0].severity == "warning"
     assert estates.geometry.iloc[0].equals(Point(500000, 3390000))
+
+
+def test_xlsx_rows_are_spreadsheet_rows(tmp_path: Path) -> None:
+    import pandas as pd
+
+    path = tmp_path / "e.xlsx"
+    pd.DataFrame(
+        {"编号": ["A", "B", "C"], "户数": [10, 20, None], "经度": [114.3, 114.301, 114.302],
+         "纬度": [30.6, 30.6, 30.6]}
+    ).to_excel(path, index=False)  # fmt: skip
+    estates, report = load_estates(path)
+    problem = report.find("households_missing")[0]
+    assert problem.rows == [4]  # header is row 1; C is the third data row
+    assert problem.ids == ["C"]
+    assert list(estates["households"]) == [10, 20]

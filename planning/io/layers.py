@@ -133,7 +133,7 @@ def _stage(
     report.rows_read[layer] = len(frame) + raw.blank_rows
     if raw.blank_rows:
         report.record_drop(layer, "blank_row", raw.blank_rows)
-        logger.info("%s: skipped %d completely empty rows", file, raw.blank_rows)
+        report.add("blank_rows", file=file, layer=layer, count=raw.blank_rows)
     attributes = [c for c in frame.columns if c != getattr(frame, "_geometry_column_name", None)]
     mapping = resolve_columns(attributes, layer, fields, file=file)
     if raw.encoding_detected and raw.encoding is not None:

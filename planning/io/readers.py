@@ -170,7 +170,7 @@ def _read_spatial(p: Path, layer: str | None) -> RawTable:
     if p.suffix.lower() == ".shp":
         return _read_shapefile(p, layer)
     try:
-        frame = pyogrio.read_dataframe(p, layer=layer, on_invalid="ignore")
+        frame = pyogrio.read_dataframe(p, layer=layer, on_invalid="ignore", force_2d=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise InputFileError(f"{p}: cannot read layer {layer!r} ({exc}).") from exc
     encoding = "utf-8" if p.suffix.lower() in (".geojson", ".json") else None
@@ -187,7 +187,7 @@ def _read_shapefile(p: Path, layer: str | None) -> RawTable:
     codec = _codec(encoding)
     try:
         frame = pyogrio.read_dataframe(
-            p, layer=layer, encoding="latin1" if codec else None, on_invalid="ignore"
+            p, layer=layer, encoding="latin1" if codec else None, on_invalid="ignore", force_2d=True
         )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise InputFileError(f"{p}: cannot read the shapefile ({exc}).") from exc
@@ -408,7 +408,7 @@ def _attach_points(raw: RawTable) -> RawTable:
     if xy is None:
         wkt = next((c for c in frame.columns if normalise_name(c) in _WKT_COLUMNS), None)
         if wkt is not None:
-            geoms = shapely.from_wkt(frame[wkt].to_numpy(dtype=object), on_invalid="ignore")
+            geoms = shapely.from_wkt(frame[wkt].to_numpy(dtype=object), on_invalid="ignore", force_2d=True)
             raw.frame = gpd.GeoDataFrame(frame.drop(columns=[wkt]), geometry=geoms, crs=None)
         return raw
     x_col, y_col, _ = xy

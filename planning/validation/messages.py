@@ -47,6 +47,11 @@ CATALOGUE: dict[str, _Entry] = {
         "Add a .cpg file with the right encoding (e.g. GBK or UTF-8).",
         "添加写有正确编码（如 GBK、UTF-8）的 .cpg 文件。",
     ),
+    "blank_rows": _e(
+        "info",
+        "{count} completely empty rows were skipped.",
+        "已跳过 {count} 个空行。",
+    ),
     "coords_assumed_wgs84": _e(
         "info",
         "Coordinates in columns {x}/{y} were taken as WGS-84 longitude/latitude.",
