@@ -413,3 +413,14 @@ def test_write_atomic_shapefile_sidecars(tmp_path: Path) -> None:
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["estates.cpg", "estates.dbf", "estates.prj", "estates.shp", "estates.shx"]
     assert list(read_table(final)[0]["小区名"]) == NAMES
+
+
+def test_csv_with_wkt_geometry_column(write_csv) -> None:
+    path = write_csv("wkt.csv", '名称,户数,WKT\n甲,10,"POINT (114.3 30.6)"\n乙,20,不是几何\n')
+    frame, _ = read_table(path)
+    assert frame.crs is None  # WKT carries no CRS
+    assert frame.geometry.iloc[0].equals(Point(114.3, 30.6))
+    assert frame.geometry.iloc[1] is None
+    estates, report = load_estates(path, crs=4326)
+    assert list(estates["name"]) == ["甲"]
+    assert report.find("geometry_missing")[0].rows == [3]

@@ -408,7 +408,7 @@ def _attach_points(raw: RawTable) -> RawTable:
     if xy is None:
         wkt = next((c for c in frame.columns if normalise_name(c) in _WKT_COLUMNS), None)
         if wkt is not None:
-            geoms = shapely.from_wkt(frame[wkt].to_numpy(dtype=object), on_invalid="ignore", force_2d=True)
+            geoms = shapely.from_wkt(frame[wkt].to_numpy(dtype=object), on_invalid="ignore")
             raw.frame = gpd.GeoDataFrame(frame.drop(columns=[wkt]), geometry=geoms, crs=None)
         return raw
     x_col, y_col, _ = xy
