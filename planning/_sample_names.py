@@ -128,7 +128,7 @@ INSTITUTION_NAMES = {
 FIXED_DATE = (2024, 1, 1)
 
 #: Station subtypes (社区养老服务站 family) used in facility names.
-STATION_TYPES = ("社区养老服务站", "老年人日间照料中心", "社区居家养老服务中心", "长者服务站")
+STATION_TYPES = ("社区养老服务站", "老年人日间照料中心", "社区居家养老服务中心", "居家养老服务站")
 
 #: Chinese words for gate directions (东/南/西/北门).
 GATE_NAMES = {"south": "南门", "north": "北门", "west": "西门", "east": "东门"}

@@ -455,3 +455,18 @@ def test_command_line_writes_the_files(tmp_path: Path) -> None:
     for name in FILES:
         assert (tmp_path / "out" / name).is_file(), name
     assert "seed 3" in (tmp_path / "out" / "designed_failures.md").read_text(encoding="utf-8")
+
+
+def test_the_loader_reads_every_copy_cleanly(district: SampleDistrict) -> None:
+    from planning.io.layers import load_inputs
+
+    gpkg = GIS / "sample_district.gpkg"
+    layers = {name: name for name in ("estates", "facilities", "gates", "streets")}
+    inputs, report = load_inputs(gpkg, gpkg, gpkg, gpkg, layers=layers)
+    assert report.problems == []
+    assert len(inputs.estates) == len(district.estates)
+    assert inputs.facilities is not None
+    assert len(inputs.facilities) == len(district.facilities)
+    _, report = load_inputs(GIS / "shapefile/estates_gbk.shp", GIS / "facilities.xlsx")
+    assert {p.severity for p in report.problems} == {"info"}
+    assert {p.code for p in report.problems} == {"encoding_detected", "coords_assumed_wgs84"}
