@@ -24,7 +24,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyogrio.errors import DataSourceError
 
+from planning._errors import InputDataError, InputFileError
 from planning._sample_names import (
     ARTERIALS_EW,
     ARTERIALS_NS,
@@ -440,7 +442,9 @@ def _link_stations(
     for zone, outcome, status in LINKED:
         lo, hi = (900, 3300) if outcome == "pass" else (1600, 4000)
         fits = [e for e in estates if e.zone == zone and lo <= e.households <= hi]
-        cands = [e for e in fits if e.estate_id not in used]
+        cands = [e for e in fits if e.estate_id not in used] or [
+            e for e in estates if e.zone == zone
+        ]
         e = cands[int(rng.integers(len(cands)))]
         used.add(e.estate_id)
         standard = 20.0 if e.status == "new" else 15.0
@@ -482,6 +486,8 @@ def build_sample_district(seed: int = DEFAULT_SEED) -> SampleDistrict:
     SampleDistrict
         The layers in EPSG:4547 and the designed failures.
     """
+    if seed < 0:
+        raise InputDataError(f"The sample district's seed must be 0 or more, not {seed}.")
     rng = np.random.default_rng(seed)
     blocks, roads, river = _layout(rng)
     names = NameBook(rng)
@@ -551,41 +557,36 @@ def write_sample_district(folder: str | Path, seed: int = DEFAULT_SEED) -> dict[
         Paths written: ``gpkg``, ``shapefile`` (GBK, no .cpg), ``xlsx`` and ``failures``
         (``designed_failures.md``; ``README.md`` beside them is written by hand).
     """
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    district = build_sample_district(seed)
+    out, district = Path(folder), build_sample_district(seed)
     paths = {
         "gpkg": out / "sample_district.gpkg",
         "shapefile": out / "shapefile" / "estates_gbk.shp",
         "xlsx": out / "facilities.xlsx",
         "failures": out / "designed_failures.md",
     }
-    write_gpkg(district.layers(), paths["gpkg"], seed)
-    write_estates_shapefile(district.estates, paths["shapefile"])
-    write_facilities_xlsx(district.facilities, paths["xlsx"], seed)
-    text = failures_markdown(seed, district.layers(), district.design)
-    paths["failures"].write_text(text, encoding="utf-8")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_gpkg(district.layers(), paths["gpkg"], seed)
+        write_estates_shapefile(district.estates, paths["shapefile"])
+        write_facilities_xlsx(district.facilities, paths["xlsx"], seed)
+        text = failures_markdown(seed, district.layers(), district.design)
+        paths["failures"].write_text(text, encoding="utf-8")
+    except (OSError, DataSourceError) as exc:
+        raise InputFileError(
+            f"Cannot write the sample district to {out}: {exc}. Choose a writable folder."
+        ) from exc
     logger.info("wrote the sample district to %s", out)
     return paths
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the sample district: ``python -m planning.sample_district [FOLDER] [--seed N]``.
-
-    Parameters
-    ----------
-    argv : list of str, optional
-        Arguments (default: the command line).
-
-    Returns
-    -------
-    int
-        Exit status 0.
-    """
+    """Run ``python -m planning.sample_district [FOLDER] [--seed N]``; return the exit status."""
     parser = argparse.ArgumentParser(description="Write the sample district 示例区 (合成示例数据).")
     parser.add_argument("folder", nargs="?", default="gis_data", help="default: gis_data")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"default: {DEFAULT_SEED}")
     args = parser.parse_args(argv)
+    if args.seed < 0:
+        parser.error(f"--seed must be 0 or more, not {args.seed}")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logger.setLevel(logging.INFO)
     write_sample_district(args.folder, args.seed)

@@ -15,6 +15,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
+from planning._errors import InputDataError, InputFileError
 from planning.sample_district import (
     DEFAULT_SEED,
     SampleDistrict,
@@ -470,3 +471,14 @@ def test_the_loader_reads_every_copy_cleanly(district: SampleDistrict) -> None:
     _, report = load_inputs(GIS / "shapefile/estates_gbk.shp", GIS / "facilities.xlsx")
     assert {p.severity for p in report.problems} == {"info"}
     assert {p.code for p in report.problems} == {"encoding_detected", "coords_assumed_wgs84"}
+
+
+def test_bad_seed_and_unwritable_folder_give_planning_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputDataError, match="seed must be 0 or more"):
+        build_sample_district(-1)
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(InputFileError, match="Choose a writable folder"):
+        write_sample_district(blocker / "gis_data")
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "out"), "--seed", "-5"])
