@@ -67,12 +67,19 @@ def make_city(n_nodes: int, n_estates: int, n_facilities: int, seed: int = 7):
     gx = xy[owner, 0] + np.cos(angle) * half[owner]
     gy = xy[owner, 1] + np.sin(angle) * half[owner]
     gates = gpd.GeoDataFrame(
-        {"gate_id": [f"G{i:06d}" for i in range(owner.size)], "estate_id": estates["estate_id"].to_numpy()[owner]},
+        {
+            "gate_id": [f"G{i:06d}" for i in range(owner.size)],
+            "estate_id": estates["estate_id"].to_numpy()[owner],
+        },
         geometry=gpd.points_from_xy(gx, gy),
         crs=net.crs,
     )
     fxy = random_points(net, n_facilities, seed=seed + 2)
-    kinds = rng.choice(["community_station", "street_centre", "institution", "rural_point"], n_facilities, p=[0.7, 0.1, 0.15, 0.05])
+    kinds = rng.choice(
+        ["community_station", "street_centre", "institution", "rural_point"],
+        n_facilities,
+        p=[0.7, 0.1, 0.15, 0.05],
+    )
     linked = rng.random(n_facilities) < 0.3
     facilities = gpd.GeoDataFrame(
         {
@@ -82,8 +89,14 @@ def make_city(n_nodes: int, n_estates: int, n_facilities: int, seed: int = 7):
             "floor_m2": rng.uniform(150, 3000, n_facilities),
             "land_m2": rng.uniform(200, 4000, n_facilities),
             "beds": np.where(kinds == "institution", rng.integers(50, 400, n_facilities), np.nan),
-            "nursing_beds": np.where(kinds == "institution", rng.integers(10, 200, n_facilities), np.nan),
-            "estate_id": np.where(linked, estates["estate_id"].to_numpy()[rng.integers(0, n_estates, n_facilities)], None),
+            "nursing_beds": np.where(
+                kinds == "institution", rng.integers(10, 200, n_facilities), np.nan
+            ),
+            "estate_id": np.where(
+                linked,
+                estates["estate_id"].to_numpy()[rng.integers(0, n_estates, n_facilities)],
+                None,
+            ),
             "status": "existing",
             "street": None,
             "county": None,
@@ -95,13 +108,26 @@ def make_city(n_nodes: int, n_estates: int, n_facilities: int, seed: int = 7):
     cells = []
     for i in range(4):
         for j in range(4):
-            cells.append(shapely.box(x0 + (x1 - x0) * i / 4, y0 + (y1 - y0) * j / 4, x0 + (x1 - x0) * (i + 1) / 4, y0 + (y1 - y0) * (j + 1) / 4))
+            cells.append(
+                shapely.box(
+                    x0 + (x1 - x0) * i / 4,
+                    y0 + (y1 - y0) * j / 4,
+                    x0 + (x1 - x0) * (i + 1) / 4,
+                    y0 + (y1 - y0) * (j + 1) / 4,
+                )
+            )
     streets = gpd.GeoDataFrame(
-        {"street_id": [f"S{i:02d}" for i in range(16)], "name": [f"街道{i}" for i in range(16)], "county": ["示例区"] * 8 + ["示例县"] * 8},
+        {
+            "street_id": [f"S{i:02d}" for i in range(16)],
+            "name": [f"街道{i}" for i in range(16)],
+            "county": ["示例区"] * 8 + ["示例县"] * 8,
+        },
         geometry=cells,
         crs=net.crs,
     )
-    inputs = Inputs(estates=estates, facilities=facilities, gates=gates, streets=streets, crs=CRS(net.crs))
+    inputs = Inputs(
+        estates=estates, facilities=facilities, gates=gates, streets=streets, crs=CRS(net.crs)
+    )
     return net, inputs, build_s
 
 
@@ -114,11 +140,15 @@ def main() -> None:
     args = parser.parse_args()
 
     net, inputs, build_s = make_city(args.nodes, args.estates, args.facilities)
-    print(f"city: {net.n_nodes} nodes, {net.n_edges} edges, {len(inputs.estates)} estates, {len(inputs.gates)} gates, {len(inputs.facilities)} facilities")
+    print(
+        f"city: {net.n_nodes} nodes, {net.n_edges} edges, {len(inputs.estates)} estates, {len(inputs.gates)} gates, {len(inputs.facilities)} facilities"
+    )
     print(f"network generation: {build_s:.1f} s (not part of the audit)")
     ruleset = load_ruleset("national")
     t0 = time.perf_counter()
-    result = run_audit(inputs, ruleset, net, progress=lambda m: print(f"  [{time.perf_counter() - t0:6.1f}s] {m}"))
+    result = run_audit(
+        inputs, ruleset, net, progress=lambda m: print(f"  [{time.perf_counter() - t0:6.1f}s] {m}")
+    )
     audit_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         t1 = time.perf_counter()
@@ -134,8 +164,12 @@ def main() -> None:
             size = (Path(tmp) / "gap_map.html").stat().st_size / 1e6
             print(f"gap_map.html: {size:.1f} MB")
     total = audit_s + write_s + (0 if np.isnan(map_s) else map_s)
-    print(f"audit {audit_s:.1f} s, write {write_s:.1f} s, map {map_s:.1f} s, total {total:.1f} s, peak RSS {peak_mb():.0f} MB")
-    print(f"15-min coverage {result.totals['coverage']['15min']:.3f}, estates short of floor area {result.totals['estates_area_failing']}")
+    print(
+        f"audit {audit_s:.1f} s, write {write_s:.1f} s, map {map_s:.1f} s, total {total:.1f} s, peak RSS {peak_mb():.0f} MB"
+    )
+    print(
+        f"15-min coverage {result.totals['coverage']['15min']:.3f}, estates short of floor area {result.totals['estates_area_failing']}"
+    )
 
 
 if __name__ == "__main__":

@@ -179,12 +179,11 @@ def _reach_matrix(
 
 
 def _assign_streets(
-    inputs: Inputs,
+    estates: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, given: gpd.GeoDataFrame | None
 ) -> tuple[gpd.GeoDataFrame, pd.Series, pd.Series]:
     """Return the streets layer (given, or built from estate attributes) and each row's street."""
-    estates, facilities = inputs.estates, inputs.facilities
-    if inputs.streets is not None and len(inputs.streets):
-        streets = inputs.streets.copy()
+    if given is not None and len(given):
+        streets = given.copy()
         est_pts = gpd.GeoDataFrame(
             geometry=estates.geometry.representative_point(), crs=estates.crs
         )
@@ -211,8 +210,9 @@ def _assign_streets(
         {"street_id": sorted(names.unique()), "name": sorted(names.unique()), "county": None},
         geometry=gpd.GeoSeries([None] * names.nunique(), crs=estates.crs),
     )
-    fac_street = facilities["street"].astype("string") if "street" in facilities else None
-    if fac_street is None:
+    if "street" in facilities:
+        fac_street = facilities["street"].astype("string")
+    else:
         fac_street = pd.Series([None] * len(facilities), index=facilities.index, dtype=object)
     return streets, names, fac_street
 
@@ -340,7 +340,7 @@ def run_audit(
     )
 
     say("Summarising by street (街道)")
-    streets, est_street, fac_street = _assign_streets(inputs)
+    streets, est_street, fac_street = _assign_streets(estates, facilities, inputs.streets)
     estates["street_id"] = est_street.to_numpy()
     facilities["street_id"] = fac_street.to_numpy() if len(facilities) else []
     streets = _street_table(streets, estates, facilities, tiers)
@@ -462,7 +462,7 @@ def _floor_area(
     estates["shared_m2"] = np.where(has_rule, np.round(alloc.shared, 2), np.nan)
     estates["provided_m2"] = np.where(has_rule, np.round(alloc.provided, 2), np.nan)
     estates["shortfall_m2"] = np.where(has_rule, np.round(alloc.shortfall, 2), np.nan)
-    estates["area_ok"] = pd.array(np.where(has_rule, alloc.ok, pd.NA), dtype="boolean")
+    estates["area_ok"] = pd.Series(alloc.ok, index=estates.index, dtype="boolean").mask(~has_rule)
 
 
 def _land(
@@ -504,7 +504,7 @@ def _land(
     )
     estates["land_required_m2"] = np.where(has_rule, np.round(alloc.required, 2), np.nan)
     estates["land_provided_m2"] = np.where(has_rule, np.round(alloc.provided, 2), np.nan)
-    estates["land_ok"] = pd.array(np.where(has_rule, alloc.ok, pd.NA), dtype="boolean")
+    estates["land_ok"] = pd.Series(alloc.ok, index=estates.index, dtype="boolean").mask(~has_rule)
 
 
 def _street_table(
@@ -591,11 +591,11 @@ def _rule_checks(
             tier = next((t for t in tiers if t.rule is not None and t.rule.id == rule.id), None)
             if tier is None:
                 continue
-            share = coverage_share(
+            overall = coverage_share(
                 estates[f"covered_{tier.name}"].to_numpy(bool),
                 estates["households"].to_numpy(float),
             )
-            value = 100.0 * float(share["share"].iloc[0]) if len(share) else float("nan")
+            value = 100.0 * float(overall["share"].iloc[0]) if len(overall) else float("nan")
             outside = estates[~estates[f"covered_{tier.name}"].astype(bool)]
             used = sorted(set(estates[f"nearest_{tier.name}_id"].dropna().astype(str)))
             checks.append(

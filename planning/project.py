@@ -386,8 +386,14 @@ def load_validated_inputs(
         from planning.rules import load_ruleset
 
         cutoff_year = load_ruleset(spec.rules).parameters.new_estate_cutoff_year
+    paths = {role: (None if ref is None else ref.path) for role, ref in refs.items()}
+    if paths["estates"] is None:
+        raise InputFileError("No estates given: use --estates FILE (居住小区).")
     inputs, report = load_inputs(
-        **{role: (None if ref is None else ref.path) for role, ref in refs.items()},
+        paths["estates"],
+        paths["facilities"],
+        paths["gates"],
+        paths["streets"],
         layers={role: ref.layer for role, ref in refs.items() if ref is not None and ref.layer},
         fields=spec.fields,
         coords=spec.coords,
@@ -421,8 +427,10 @@ def load_project_network(spec: ProjectSpec, crs: Any) -> tuple[Any, gpd.GeoDataF
         try:
             if spec.place:
                 net = network.from_place(spec.place, crs=crs)
-            else:
+            elif spec.bbox is not None:
                 net = network.from_bbox(spec.bbox, crs=crs)
+            else:
+                raise InputFileError("No walking network given: use --network, --place or --bbox.")
         finally:
             settings.allow_download = previous
         if barriers is not None:

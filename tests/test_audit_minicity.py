@@ -53,7 +53,8 @@ def test_every_estate_figure(audit_dir):
         assert row["land_provided_m2"] == pytest.approx(land_prov), estate_id
         assert row["verdict"] == verdict, estate_id
         if nearest is None:
-            assert _na(row["nearest_facility_id"]) and _na(row["walk_15min_m"]), estate_id
+            assert _na(row["nearest_facility_id"]), estate_id
+            assert _na(row["walk_15min_m"]), estate_id
             assert not row["covered_15min"]
         else:
             assert row["nearest_facility_id"] == nearest, estate_id
@@ -62,7 +63,8 @@ def test_every_estate_figure(audit_dir):
             assert row["covered_15min"]
         for tier, walk in (("10min", w10), ("5min", w5)):
             if walk is None:
-                assert _na(row[f"walk_{tier}_m"]) and not row[f"covered_{tier}"], (estate_id, tier)
+                assert _na(row[f"walk_{tier}_m"]), (estate_id, tier)
+                assert not row[f"covered_{tier}"], (estate_id, tier)
             else:
                 assert row[f"walk_{tier}_m"] == pytest.approx(walk, abs=0.01), (estate_id, tier)
                 assert row[f"covered_{tier}"]
@@ -76,7 +78,8 @@ def test_streets_and_rules(audit_dir):
     assert streets.loc["N", "coverage_15min"] == pytest.approx(1500 / 2100, abs=1e-4)
     assert streets.loc["S", "shortfall_m2"] == pytest.approx(160.0)
     assert streets.loc["N", "shortfall_m2"] == pytest.approx(330.0)
-    assert streets.loc["N", "street_centres"] == 1 and streets.loc["S", "street_centres"] == 0
+    assert streets.loc["N", "street_centres"] == 1
+    assert streets.loc["S", "street_centres"] == 0
 
     summary = json.loads((audit_dir / "summary.json").read_text(encoding="utf-8"))
     totals = summary["totals"]

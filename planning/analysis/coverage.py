@@ -63,7 +63,9 @@ def best_per_group(
 
 
 def coverage_share(
-    covered: NDArray[np.bool_], weight: NDArray[np.float64], group: Sequence[object] | None = None
+    covered: NDArray[np.bool_],
+    weight: NDArray[np.float64],
+    group: Sequence[object] | NDArray[np.object_] | None = None,
 ) -> pd.DataFrame:
     """Share of weight (households, elderly) covered, overall or per group (街道).
 
