@@ -388,7 +388,7 @@ def design_report(layers: dict[str, gpd.GeoDataFrame], limit_m: float = 1000.0) 
         across = north != (est["street"].iloc[k] == STREETS[3][1])
         for f in np.nonzero(across & (straight <= limit_m))[0]:
             eid, fid = str(est["estate_id"].iloc[k]), str(circle["facility_id"].iloc[f])
-            river_test.append((eid, fid, round(straight[f]), round(on_foot[k, f])))
+            river_test.append((eid, fid, round(straight[f]), round(min(on_foot[k, f], 1e9))))
     linked = fac[fac["estate_id"].notna()].merge(est, on="estate_id", suffixes=("_f", ""))
     floor_area = []
     for r in linked.itertuples(index=False):

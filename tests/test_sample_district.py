@@ -274,6 +274,13 @@ def test_roads_form_one_network(district: SampleDistrict) -> None:
     tree = shapely.STRtree(roads.geometry.to_numpy())
     left, right = tree.query(roads.geometry.to_numpy(), predicate="crosses")
     assert len(left) == len(right) == 0
+    # ... and no road ends in the middle of another (T-junctions are split too)
+    geoms = roads.geometry.to_numpy()
+    ends = np.r_[shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)]
+    point, line = tree.query(ends, predicate="intersects")
+    at_start = shapely.equals(ends[point], shapely.get_point(geoms[line], 0))
+    at_stop = shapely.equals(ends[point], shapely.get_point(geoms[line], -1))
+    assert (at_start | at_stop).all()
 
 
 def test_arterial_and_branch_spacing(district: SampleDistrict) -> None:
