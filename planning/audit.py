@@ -343,8 +343,10 @@ def run_audit(
     streets, est_street, fac_street = _assign_streets(estates, facilities, inputs.streets)
     estates["street_id"] = est_street.to_numpy()
     facilities["street_id"] = fac_street.to_numpy() if len(facilities) else []
-    streets = _street_table(streets, estates, facilities, tiers)
-    checks = _rule_checks(ruleset, tiers, estates, facilities, streets)
+    # Admin-unit and bed rules count what exists today (planned ones with --include-planned).
+    counted = facilities[active] if len(facilities) else facilities
+    streets = _street_table(streets, estates, counted, tiers)
+    checks = _rule_checks(ruleset, tiers, estates, counted, streets)
 
     say("Tracing service areas")
     service = _service_areas(net, facilities, fac_snaps, active, tiers)
