@@ -73,3 +73,40 @@ def test_bad_cutoffs_raise() -> None:
         service_areas(net, t, [])
     with pytest.raises(NetworkError, match="target_ids"):
         service_areas(net, t, [100.0], target_ids=["a", "b"])
+
+
+def test_raster_method_agrees_with_exact() -> None:
+    net = street_grid(900, seed=4)
+    t = snap(net, random_points(net, 6, seed=9))
+    exact = service_areas(net, t, [400.0], buffer_m=30.0, method="exact", merge=True)
+    raster = service_areas(net, t, [400.0], buffer_m=30.0, method="raster", cell_m=2.0)
+    assert set(exact["method"]) == {"exact"}
+    assert set(raster["method"]) == {"raster"}
+    for kind, a, b in zip(exact.kind, exact.geometry, raster.geometry, strict=True):
+        assert b.is_valid
+        assert a.symmetric_difference(b).area < 0.02 * a.area
+        step = 2.0 if kind == "target" else 4.0  # merged areas use twice the cell
+        extra = shapely.get_coordinates(b.difference(a))
+        assert max(a.distance(Point(p)) for p in extra) <= 0.6 * step
+
+
+def test_auto_switches_to_raster_for_large_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planning.network.service_area as sa
+
+    net = cross()
+    t = snap(net, np.array([[X0 + 300, Y0 - 10]]))
+    assert service_areas(net, t, [300.0])["method"].iloc[0] == "exact"
+    monkeypatch.setattr(sa, "AUTO_RASTER_PIECES", 0)
+    assert service_areas(net, t, [300.0])["method"].iloc[0] == "raster"
+
+
+def test_worker_processes_give_the_same_polygons() -> None:
+    net = street_grid(900, seed=4)
+    t = snap(net, random_points(net, 10, seed=3))
+    one = service_areas(net, t, [300.0], buffer_m=30.0, merge=False, method="exact", workers=1)
+    two = service_areas(net, t, [300.0], buffer_m=30.0, merge=False, method="exact", workers=2)
+    for a, b in zip(one.geometry, two.geometry, strict=True):
+        assert a.equals_exact(b, tolerance=1e-9)
+    r1 = service_areas(net, t, [300.0], buffer_m=30.0, merge=False, method="raster", workers=1)
+    r2 = service_areas(net, t, [300.0], buffer_m=30.0, merge=False, method="raster", workers=2)
+    assert all(a.equals(b) for a, b in zip(r1.geometry, r2.geometry, strict=True))

@@ -108,6 +108,10 @@ def from_osmnx_graph(
         nx_, ny_, u, v, shapely.length(geoms), geoms, target, node_id=node_id, bridge=bridge,
         report=report,
     )  # fmt: skip
+    isolated = int((net.degree() == 0).sum())
+    if isolated:  # OSM nodes outside every street (e.g. of ways clipped away) are of no use
+        net = net.subset_edges(np.ones(net.n_edges, dtype=bool), drop_isolated=True)
+        net.report.notes.append(f"dropped {isolated} OSM nodes that belong to no street")
     net.refresh_report()
     return net
 
@@ -128,7 +132,7 @@ def _barrier_key(barriers: Any) -> Any:
     return barrier_cache_key(barriers)
 
 
-def _read_pbf(path: Path) -> nx.MultiDiGraph:
+def _read_pbf(path: Path, simplify: bool) -> nx.MultiDiGraph:
     """Read an ``.osm.pbf`` through pyosmium (optional) by converting it to OSM XML."""
     try:
         import osmium
@@ -142,16 +146,21 @@ def _read_pbf(path: Path) -> nx.MultiDiGraph:
 
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / "streets.osm"
-        fp = osmium.FileProcessor(str(path)).with_filter(osmium.filter.KeyFilter("highway"))
-        ways = [w for w in fp if isinstance(w, osmium.osm.Way)]
+        # pyosmium objects live only during iteration: three streaming passes
+        refs: set[int] = set()
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            if isinstance(way, osmium.osm.Way) and "highway" in way.tags:
+                refs.update(n.ref for n in way.nodes)
         with osmium.SimpleWriter(str(xml)) as writer:
-            node_refs = {n.ref for w in ways for n in w.nodes}
-            for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
-                if obj.id in node_refs:
-                    writer.add_node(obj)
-            for w in ways:
-                writer.add_way(w)
-        return ox.graph_from_xml(xml, bidirectional=True, simplify=True, retain_all=True)
+            for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+                if node.id in refs:
+                    writer.add_node(node)
+            for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+                if "highway" in way.tags:
+                    writer.add_way(way)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return ox.graph_from_xml(xml, bidirectional=True, simplify=simplify, retain_all=True)
 
 
 def from_osm_file(
@@ -198,7 +207,7 @@ def from_osm_file(
         import osmnx as ox
 
         if p.name.lower().endswith(".pbf"):
-            graph = _read_pbf(p)
+            graph = _read_pbf(p, simplify)
         else:
             try:
                 with warnings.catch_warnings():
