@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ from planning.siting.problem import (
     reduce_instance,
     relative_gap,
 )
+from planning.siting.rounding import round_max_cover, round_set_cover
 
 __all__ = ["maximal_coverage", "set_cover"]
 
@@ -150,7 +152,8 @@ def maximal_coverage(
     if warm_start and not capacitated and red.cols.size:
         picks, _, _ = greedy_columns(inst, red.base_covered.copy(), max_picks=n_new)
         start = _start_vector(red, picks)
-    sol = _solve(model, red, time_limit_s, mip_rel_gap, start, threads)
+    rounding = None if capacitated else partial(round_max_cover, red, n_new=n_new)
+    sol = _solve(model, red, time_limit_s, mip_rel_gap, start, threads, rounding)
     res = _finish(inst, red, sol, model, t0, kind="max_cover")
     logger.info(
         "MCLP: %d sites, newly covered %.6g (bound %.6g, gap %.2g, %s) in %.2f s",
@@ -259,7 +262,8 @@ def set_cover(
             inst, red.base_covered.copy(), stop_weight=max(need - have, 0.0)
         )
         start = _start_vector(red, picks)
-    sol = _solve(model, red, time_limit_s, mip_rel_gap, start, threads)
+    rounding = None if capacitated else partial(round_set_cover, red, target=max(need - have, 0.0))
+    sol = _solve(model, red, time_limit_s, mip_rel_gap, start, threads, rounding)
     res = _finish(inst, red, sol, model, t0, kind="min_sites")
     logger.info(
         "set cover to %.1f%%: %d new sites (bound %.6g, %s) reaching %.2f%% in %.2f s",
@@ -306,12 +310,18 @@ def _solve(
     mip_rel_gap: float,
     start: NDArray[np.float64] | None,
     threads: int | None,
+    rounding: Callable[[NDArray[np.float64]], NDArray[np.float64] | None] | None,
 ) -> Solution | None:
     """Solve the model, or return None when there is nothing to decide."""
     if red.cols.size == 0:
         return None
     return solve_model(
-        model, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, start=start, threads=threads
+        model,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        start=start,
+        threads=threads,
+        rounding=rounding,
     )
 
 

@@ -23,6 +23,8 @@ import logging
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -88,12 +90,19 @@ class Solution:
         Objective of ``values``.
     bound : float
         Dual bound (equal to ``objective`` for a solved LP).
+    duals : numpy.ndarray or None
+        Reduced costs of the columns (LP only).
+    via : {"lp", "mip", "start"}
+        What produced ``values``: an integral LP vertex, branch and bound, or the warm start
+        (time limit hit before branch and bound could run).
     """
 
     status: Literal["optimal", "time_limit"]
     values: NDArray[np.float64]
     objective: float
     bound: float
+    duals: NDArray[np.float64] | None = None
+    via: str = "mip"
 
 
 def build_model(
@@ -270,23 +279,38 @@ def solve_model(
     relax: bool = False,
     start: NDArray[np.float64] | None = None,
     threads: int | None = None,
+    lp_first: bool = True,
+    rounding: Callable[[NDArray[np.float64]], NDArray[np.float64] | None] | None = None,
 ) -> Solution:
     """Solve ``model`` with HiGHS.
+
+    Large coverage LPs are highly degenerate: HiGHS's dual simplex, which its MIP solver uses
+    for the root node, may need minutes where its interior-point solver (IPX, with crossover to
+    a vertex) needs seconds. So the LP relaxation is solved first with IPX. When its vertex is
+    integral in the site variables it is optimal for the MILP and is returned at once (common
+    for maximal coverage). Otherwise its reduced costs fix to 0 every site that cannot be part of
+    a solution better than ``start`` (reduced-cost fixing: exact), and the MILP is solved by
+    branch and bound in the remaining time, its bound tightened by the LP bound.
 
     Parameters
     ----------
     model : Model
         The model.
     time_limit_s : float
-        Wall-clock limit; the best solution found so far is returned when it is hit.
+        Wall-clock limit for the whole call; the best solution found is returned when it is hit.
     mip_rel_gap : float
         Relative MIP gap at which HiGHS stops.
     relax : bool
-        Solve the LP relaxation (all columns continuous) instead.
+        Solve only the LP relaxation (all columns continuous).
     start : numpy.ndarray, optional
         A feasible column vector handed to HiGHS as the incumbent (warm start).
     threads : int, optional
         HiGHS thread count (its default when None).
+    lp_first : bool
+        Solve the LP relaxation with IPX first (see above).
+    rounding : callable, optional
+        Maps a fractional LP solution to a feasible column vector (or None); used as the
+        incumbent when it beats ``start``.
 
     Returns
     -------
@@ -298,9 +322,104 @@ def solve_model(
     planning._errors.SolverError
         The model is infeasible, or HiGHS stopped without any feasible solution.
     """
+    t0 = time.perf_counter()
+    if relax:
+        lp = _run(model, time_limit_s=time_limit_s, relax=True, threads=threads)
+        if lp is None:
+            raise SolverError(
+                f"the LP relaxation was not solved within {time_limit_s:g} s; raise time_limit_s."
+            )
+        return lp
+    n_y = model.n_y
+    lp_bound: float | None = None
+    col_upper = model.col_upper
+    if lp_first:
+        lp = _run(model, time_limit_s=time_limit_s, relax=True, threads=threads)
+        if lp is not None and lp.status == "optimal":
+            y = lp.values[:n_y]
+            if np.all(np.abs(y - np.round(y)) <= 1e-6):
+                values = lp.values.copy()
+                values[:n_y] = np.round(y)
+                logger.debug("LP relaxation has integral sites: it is optimal for the MILP")
+                return Solution("optimal", values, lp.objective, lp.objective, via="lp")
+            lp_bound = lp.objective
+            if rounding is not None:
+                start = _better(model, start, rounding(lp.values))
+            if start is not None and lp.duals is not None:
+                col_upper = _reduced_cost_fixing(model, lp, float(model.cost @ start), start)
+    remaining = time_limit_s - (time.perf_counter() - t0)
+    mip = None
+    if remaining > 0:
+        mip = _run(
+            model,
+            time_limit_s=remaining,
+            mip_rel_gap=mip_rel_gap,
+            start=start,
+            threads=threads,
+            col_upper=col_upper,
+        )
+    if mip is None:
+        if start is None:
+            raise SolverError(
+                f"HiGHS found no feasible solution within {time_limit_s:g} s; raise "
+                "time_limit_s or use greedy_maximal_coverage."
+            )
+        bound = lp_bound if lp_bound is not None else (np.inf if model.maximize else -np.inf)
+        return Solution("time_limit", start, float(model.cost @ start), bound, via="start")
+    if lp_bound is not None:
+        bound = min(mip.bound, lp_bound) if model.maximize else max(mip.bound, lp_bound)
+        mip = Solution(mip.status, mip.values, mip.objective, bound, via="mip")
+    return mip
+
+
+def _better(
+    model: Model, a: NDArray[np.float64] | None, b: NDArray[np.float64] | None
+) -> NDArray[np.float64] | None:
+    """Return the better of two candidate start vectors (either may be None)."""
+    if a is None or b is None:
+        return b if a is None else a
+    va, vb = float(model.cost @ a), float(model.cost @ b)
+    better_b = vb > va if model.maximize else vb < va
+    logger.debug("LP rounding gives %.6g, greedy start %.6g", vb, va)
+    return b if better_b else a
+
+
+def _reduced_cost_fixing(
+    model: Model, lp: Solution, incumbent: float, start: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Upper bounds with the sites that cannot beat ``incumbent`` fixed to 0."""
+    assert lp.duals is not None
+    n_y = model.n_y
+    at_zero = lp.values[:n_y] <= 1e-9
+    penalty = np.where(at_zero, np.abs(lp.duals[:n_y]), 0.0)
+    tol = 1e-6 * max(1.0, abs(incumbent))
+    if model.maximize:
+        fix = lp.objective - penalty < incumbent - tol
+    else:
+        fix = lp.objective + penalty > incumbent + tol
+    fix &= start[:n_y] < 0.5
+    upper = model.col_upper.copy()
+    upper[:n_y][fix] = 0.0
+    logger.debug("reduced-cost fixing closed %d of %d candidate sites", int(fix.sum()), n_y)
+    return upper
+
+
+def _run(
+    model: Model,
+    *,
+    time_limit_s: float,
+    relax: bool = False,
+    mip_rel_gap: float = 1e-4,
+    start: NDArray[np.float64] | None = None,
+    threads: int | None = None,
+    col_upper: NDArray[np.float64] | None = None,
+) -> Solution | None:
+    """One HiGHS run; None when it stopped without a feasible solution (e.g. time limit)."""
     h = new_highs()
-    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("time_limit", float(max(time_limit_s, 1e-3)))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if relax:
+        h.setOptionValue("solver", "ipm")
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     m = model.matrix
@@ -314,7 +433,7 @@ def solve_model(
         0.0,
         model.cost,
         model.col_lower,
-        model.col_upper,
+        model.col_upper if col_upper is None else col_upper,
         np.where(np.isinf(model.row_lower), -highspy.kHighsInf, model.row_lower),
         np.where(np.isinf(model.row_upper), highspy.kHighsInf, model.row_upper),
         m.indptr.astype(np.int32),
@@ -339,29 +458,34 @@ def solve_model(
         )
     if ms == highspy.HighsModelStatus.kOptimal:
         st: Literal["optimal", "time_limit"] = "optimal"
-    elif ms in _KEEP_GOING and has_primal:
+    elif ms in _KEEP_GOING and has_primal and not relax:
         st = "time_limit"
+    elif ms in _KEEP_GOING or ms == highspy.HighsModelStatus.kUnknown:
+        logger.debug("HiGHS stopped with %s and no usable solution", h.modelStatusToString(ms))
+        return None
     else:
         raise SolverError(
-            f"HiGHS stopped with status {h.modelStatusToString(ms)} and no usable solution; "
-            f"raise time_limit_s (now {time_limit_s:g} s) or use greedy_maximal_coverage."
+            f"HiGHS stopped with status {h.modelStatusToString(ms)}; the siting model could not "
+            "be solved. Check the input for extreme weights or capacities."
         )
-    values = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    solution = h.getSolution()
+    values = np.asarray(solution.col_value, dtype=np.float64)
     obj = float(info.objective_function_value)
     if start is not None and not relax and not _agrees(float(model.cost @ values), obj):
         # HiGHS 1.16 can report the optimum found by presolve while returning the user's
         # starting vector as the solution; solve again without the start.
         logger.debug("HiGHS returned the warm start instead of its solution; solving again")
-        return solve_model(
+        return _run(
             model,
             time_limit_s=time_limit_s,
             mip_rel_gap=mip_rel_gap,
-            relax=False,
-            start=None,
             threads=threads,
+            col_upper=col_upper,
         )
+    duals = None
     if relax:
         bound = obj
+        duals = np.asarray(solution.col_dual, dtype=np.float64)
     else:
         bound = float(info.mip_dual_bound)
         if not np.isfinite(bound):
@@ -376,4 +500,4 @@ def solve_model(
         m.shape[0],
         m.nnz,
     )
-    return Solution(status=st, values=values, objective=obj, bound=bound)
+    return Solution(st, values, obj, bound, duals=duals, via="lp" if relax else "mip")

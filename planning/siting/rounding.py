@@ -1,0 +1,125 @@
+"""LP-rounding heuristics for the uncapacitated models (线性松弛取整启发式).
+
+When the LP relaxation is fractional, a good incumbent matters twice: it is what is returned if
+branch and bound runs out of time, and it drives reduced-cost fixing. These functions turn the LP
+site values ``y*`` into feasible column vectors of the model built by
+:func:`planning.siting.milp.build_model` on a :class:`planning.siting.problem.Reduced` instance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from planning.siting.problem import Reduced
+
+__all__ = ["round_max_cover", "round_set_cover"]
+
+
+def _group_firsts(red: Reduced, order: NDArray[np.int64]) -> list[int]:
+    """For each needed group, its first column in ``order``."""
+    seen: set[int] = set()
+    firsts: list[int] = []
+    for j in order:
+        g = int(red.group_of[j])
+        if g >= 0 and g not in seen:
+            seen.add(g)
+            firsts.append(int(j))
+    return firsts
+
+
+def _vector(red: Reduced, chosen: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Column vector ``(y, z)`` of the uncapacitated model for a set of open columns."""
+    y = chosen.astype(np.float64)
+    z = (np.asarray(red.a @ y) > 0).astype(np.float64)
+    return np.concatenate([y, z])
+
+
+def round_max_cover(red: Reduced, values: NDArray[np.float64], n_new: int) -> NDArray[np.float64]:
+    """Open the ``n_new`` sites with the largest LP values (one per needed group first).
+
+    Parameters
+    ----------
+    red : Reduced
+        The reduced uncapacitated instance.
+    values : numpy.ndarray
+        LP column values (sites first).
+    n_new : int
+        Number of sites to open.
+
+    Returns
+    -------
+    numpy.ndarray
+        A feasible column vector.
+    """
+    n_y = red.cols.size
+    order = np.argsort(-values[:n_y], kind="stable")
+    chosen = np.zeros(n_y, dtype=bool)
+    chosen[_group_firsts(red, order)] = True
+    for j in order:
+        if chosen.sum() >= n_new:
+            break
+        chosen[j] = True
+    return _vector(red, chosen)
+
+
+def round_set_cover(
+    red: Reduced, values: NDArray[np.float64], target: float
+) -> NDArray[np.float64] | None:
+    """Open sites by decreasing LP value until ``target`` is covered, then drop redundant ones.
+
+    Parameters
+    ----------
+    red : Reduced
+        The reduced uncapacitated instance.
+    values : numpy.ndarray
+        LP column values (sites first).
+    target : float
+        Weight of reduced demand rows that must be covered.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        A feasible column vector, or None when even every site falls short.
+    """
+    n_y = red.cols.size
+    a_csc = sp.csc_array(red.a)
+    order = np.argsort(-values[:n_y], kind="stable")
+    count = np.zeros(red.a.shape[0], dtype=np.int64)
+    chosen = np.zeros(n_y, dtype=bool)
+    covered_w = 0.0
+
+    def add(j: int) -> float:
+        rows = a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]]
+        gain = float(red.w[rows[count[rows] == 0]].sum())
+        count[rows] += 1
+        chosen[j] = True
+        return gain
+
+    for j in _group_firsts(red, order):
+        covered_w += add(j)
+    for j in order:
+        if covered_w >= target:
+            break
+        if not chosen[j]:
+            covered_w += add(int(j))
+    if covered_w < target:
+        return None
+    n_groups = int(red.group_of.max(initial=-1)) + 1
+    group_open = np.bincount(red.group_of[chosen & (red.group_of >= 0)], minlength=n_groups)
+    for j in order[::-1]:
+        if not chosen[j]:
+            continue
+        g = int(red.group_of[j])
+        if g >= 0 and group_open[g] <= 1:
+            continue
+        rows = a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]]
+        loss = float(red.w[rows[count[rows] == 1]].sum())
+        if covered_w - loss >= target:
+            count[rows] -= 1
+            chosen[j] = False
+            covered_w -= loss
+            if g >= 0:
+                group_open[g] -= 1
+    return _vector(red, chosen)
