@@ -17,6 +17,7 @@ The networkx and ego_graph ways attach points to their nearest *node* (what
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -43,10 +44,8 @@ def _rss_mb(field: str) -> float:
 
 
 def _reset_peak() -> float:
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
     return _rss_mb("VmRSS")
 
 
@@ -348,7 +347,7 @@ def render(results: dict[int, dict[str, Any]], warm: dict[str, Any]) -> str:
         "(+ merged) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for n, r in results.items():
+    for r in results.values():
         b, e, a = r.get("build", {}), r.get("engine", {}), r.get("areas", {})
         nx_, eg, pd_ = r.get("networkx", {}), r.get("ego", {}), r.get("pandana", {})
         pan = _fmt(pd_, "total")
