@@ -220,12 +220,8 @@ def _build(
             f"{name}: the centre-lines have no CRS (坐标系). Save them with their projection "
             "(.prj for Shapefiles) or set it with GeoDataFrame.set_crs()."
         )
-    if gdf.crs.is_geographic or crs is not None:
-        c = gdf.geometry.union_all().centroid if crs is None else None
-        if c is not None and gdf.crs.is_geographic:
-            target = resolve_crs(None, (c.x, c.y))
-        else:
-            target = resolve_crs(crs, None)
+    target = resolve_crs(crs, gdf)
+    if target != gdf.crs:
         gdf = gdf.to_crs(target)
     report = BuildReport(source=name, n_input_lines=len(gdf))
     geoms = np.asarray(gdf.geometry.values, dtype=object)

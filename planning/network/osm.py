@@ -69,11 +69,7 @@ def from_osmnx_graph(
         graph.graph["crs"] = "epsg:4326"
     und = ox.convert.to_undirected(graph) if graph.is_directed() else graph
     nodes, edges = ox.convert.graph_to_gdfs(und, nodes=True, edges=True, fill_edge_geometry=True)
-    src_crs = nodes.crs
-    centroid = None
-    if src_crs is None or src_crs.is_geographic:
-        centroid = (float(nodes.geometry.x.mean()), float(nodes.geometry.y.mean()))
-    target = resolve_crs(crs, centroid) if (crs is not None or centroid) else src_crs
+    target = resolve_crs(crs, nodes)
     nodes = nodes.to_crs(target)
     edges = edges.to_crs(target)
     ids = nodes.index.to_numpy()

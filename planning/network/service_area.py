@@ -230,7 +230,7 @@ def _connectors(
 
 
 #: Jobs with more street pieces than this use the raster method when ``method="auto"``.
-AUTO_RASTER_PIECES = 200_000
+AUTO_RASTER_PIECES = 100_000
 
 
 def service_areas(
