@@ -258,10 +258,8 @@ def set_cover(
     )
     start = None
     if warm_start and not capacitated and red.cols.size:
-        picks, _, _ = greedy_columns(
-            inst, red.base_covered.copy(), stop_weight=max(need - have, 0.0)
-        )
-        start = _start_vector(red, picks)
+        # greedy cover with redundant sites dropped
+        start = round_set_cover(red, None, max(need - have, 0.0))
     rounding = None if capacitated else partial(round_set_cover, red, target=max(need - have, 0.0))
     sol = _solve(model, red, time_limit_s, mip_rel_gap, start, threads, rounding)
     res = _finish(inst, red, sol, model, t0, kind="min_sites")

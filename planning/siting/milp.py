@@ -472,16 +472,20 @@ def _run(
     values = np.asarray(solution.col_value, dtype=np.float64)
     obj = float(info.objective_function_value)
     if start is not None and not relax and not _agrees(float(model.cost @ values), obj):
-        # HiGHS 1.16 can report the optimum found by presolve while returning the user's
-        # starting vector as the solution; solve again without the start.
-        logger.debug("HiGHS returned the warm start instead of its solution; solving again")
-        return _run(
-            model,
-            time_limit_s=time_limit_s,
-            mip_rel_gap=mip_rel_gap,
-            threads=threads,
-            col_upper=col_upper,
-        )
+        if st == "time_limit":
+            # keep the returned vector and report its own objective
+            obj = float(model.cost @ values)
+        else:
+            # HiGHS 1.16 can report the optimum found by presolve while returning the user's
+            # starting vector as the solution; solve again without the start.
+            logger.debug("HiGHS returned the warm start instead of its solution; solving again")
+            return _run(
+                model,
+                time_limit_s=time_limit_s,
+                mip_rel_gap=mip_rel_gap,
+                threads=threads,
+                col_upper=col_upper,
+            )
     duals = None
     if relax:
         bound = obj

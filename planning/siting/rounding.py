@@ -65,15 +65,19 @@ def round_max_cover(red: Reduced, values: NDArray[np.float64], n_new: int) -> ND
 
 
 def round_set_cover(
-    red: Reduced, values: NDArray[np.float64], target: float
+    red: Reduced, values: NDArray[np.float64] | None, target: float
 ) -> NDArray[np.float64] | None:
-    """Open sites by decreasing LP value until ``target`` is covered, then drop redundant ones.
+    """Greedy cover restricted to the LP's support, then drop redundant sites.
+
+    Sites are added by largest marginal covered weight among those with a positive LP value
+    (all sites when ``values`` is None) until ``target`` is covered; then, from the last added
+    to the first, every site whose removal keeps the target (and its group's site) is dropped.
 
     Parameters
     ----------
     red : Reduced
         The reduced uncapacitated instance.
-    values : numpy.ndarray
+    values : numpy.ndarray or None
         LP column values (sites first).
     target : float
         Weight of reduced demand rows that must be covered.
@@ -81,36 +85,41 @@ def round_set_cover(
     Returns
     -------
     numpy.ndarray or None
-        A feasible column vector, or None when even every site falls short.
+        A feasible column vector, or None when the allowed sites fall short.
     """
     n_y = red.cols.size
+    a_csr = red.a
     a_csc = sp.csc_array(red.a)
-    order = np.argsort(-values[:n_y], kind="stable")
-    count = np.zeros(red.a.shape[0], dtype=np.int64)
-    chosen = np.zeros(n_y, dtype=bool)
+    allowed = np.ones(n_y, bool) if values is None else values[:n_y] > 1e-6
+    order = np.argsort(-values[:n_y], kind="stable") if values is not None else np.arange(n_y)
+    count = np.zeros(a_csr.shape[0], dtype=np.int64)
+    gains = np.asarray(a_csc.T @ red.w, dtype=np.float64)
+    picked: list[int] = []
     covered_w = 0.0
 
     def add(j: int) -> float:
         rows = a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]]
-        gain = float(red.w[rows[count[rows] == 0]].sum())
+        new = rows[count[rows] == 0]
         count[rows] += 1
-        chosen[j] = True
-        return gain
+        picked.append(j)
+        allowed[j] = False
+        if new.size:
+            gains[:] -= np.asarray(a_csr[new].T @ red.w[new], dtype=np.float64)
+        return float(red.w[new].sum())
 
     for j in _group_firsts(red, order):
         covered_w += add(j)
-    for j in order:
-        if covered_w >= target:
-            break
-        if not chosen[j]:
-            covered_w += add(int(j))
-    if covered_w < target:
-        return None
+    while covered_w < target:
+        cand = np.where(allowed, gains, -np.inf)
+        j = int(np.argmax(cand))
+        if cand[j] <= 0:
+            return None
+        covered_w += add(j)
     n_groups = int(red.group_of.max(initial=-1)) + 1
+    chosen = np.zeros(n_y, dtype=bool)
+    chosen[picked] = True
     group_open = np.bincount(red.group_of[chosen & (red.group_of >= 0)], minlength=n_groups)
-    for j in order[::-1]:
-        if not chosen[j]:
-            continue
+    for j in picked[::-1]:
         g = int(red.group_of[j])
         if g >= 0 and group_open[g] <= 1:
             continue
