@@ -20,15 +20,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from planning import __version__, network
-from planning.analysis.admin_rules import (
-    RuleCheck,
-    count_per_unit,
-    judge,
-    nursing_bed_share,
-    street_centre_coverage,
-)
-from planning.analysis.coverage import best_per_group, coverage_share, speed_sensitivity
-from planning.analysis.floor_area import allocate_area
+from planning.analysis.admin_rules import RuleCheck
+from planning.analysis.coverage import best_per_group, speed_sensitivity
+from planning.analysis.floor_area import Allocation, allocate_area
+from planning.audit_rules import rule_checks, street_table
+from planning.audit_rules import totals as totals_of
 from planning.io import Inputs
 from planning.rules import Rule, Ruleset
 
@@ -325,9 +321,9 @@ def run_audit(
     estates["reachable"] = reachable
 
     say("Checking floor area per 100 households (每百户配建面积)")
-    owner = _owner_of_facilities(estates, facilities) if len(facilities) else np.zeros(0, np.int64)
-    _floor_area(estates, facilities, owner, ruleset, net, origin_snaps, groups, fac_snaps)
-    _land(estates, facilities, owner, ruleset, net, origin_snaps, groups, fac_snaps)
+    provision = _Provision.build(estates, facilities, ruleset, net, origin_snaps, groups, fac_snaps)
+    _floor_area(estates, ruleset, provision)
+    _land(estates, ruleset, provision)
 
     area_fail = ~estates["area_ok"].fillna(True).astype(bool) | ~estates["land_ok"].fillna(
         True
@@ -345,13 +341,13 @@ def run_audit(
     facilities["street_id"] = fac_street.to_numpy() if len(facilities) else []
     # Admin-unit and bed rules count what exists today (planned ones with --include-planned).
     counted = facilities[active] if len(facilities) else facilities
-    streets = _street_table(streets, estates, counted, tiers)
-    checks = _rule_checks(ruleset, tiers, estates, counted, streets)
+    streets = street_table(streets, estates, counted, tiers)
+    checks = rule_checks(ruleset, tiers, estates, counted, streets)
 
     say("Tracing service areas")
     service = _service_areas(net, facilities, fac_snaps, active, tiers)
 
-    totals = _totals(estates, tiers, sensitivity)
+    totals = totals_of(estates, tiers, sensitivity)
     return AuditResult(
         ruleset=ruleset,
         options=options,
@@ -395,305 +391,84 @@ def _rate_and_rule(
     return rate, rule_id, used
 
 
-def _sharing(ruleset: Ruleset) -> tuple[bool, float]:
-    """Whether existing estates may count shared facilities (调剂/统筹), and within what distance."""
-    policy = ruleset.sharing_policy("existing")
-    return bool(policy.allowed), float(policy.distance_m)
+@dataclass
+class _Provision:
+    """What the floor-area and land checks share: who owns which facility, and who reaches it."""
+
+    estates: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    owner: np.ndarray
+    may_share: np.ndarray
+    reach: sp.csr_array | None
+
+    @classmethod
+    def build(
+        cls,
+        estates: gpd.GeoDataFrame,
+        facilities: gpd.GeoDataFrame,
+        ruleset: Ruleset,
+        net: network.WalkNetwork,
+        origin_snaps: network.Snapped,
+        groups: np.ndarray,
+        fac_snaps: network.Snapped,
+    ) -> _Provision:
+        owner = (
+            _owner_of_facilities(estates, facilities) if len(facilities) else np.zeros(0, np.int64)
+        )
+        # Existing estates may count shared facilities (调剂/统筹) within the sharing distance.
+        policy = ruleset.sharing_policy("existing")
+        may_share = estates["status"].eq("existing").to_numpy() & bool(policy.allowed)
+        reach = None
+        if may_share.any() and len(facilities):
+            reach = _reach_matrix(
+                net, origin_snaps, groups, len(estates), fac_snaps, float(policy.distance_m)
+            )
+        return cls(estates, facilities, owner, may_share, reach)
+
+    def allocate(self, required: np.ndarray, amount_column: str, rules: list[Rule]) -> Allocation:
+        """Allocate the ``amount_column`` of the facility kinds the rules count."""
+        kinds = sorted({k for r in rules for k in r.facility_kinds})
+        amount = np.zeros(len(self.facilities))
+        if len(self.facilities):
+            counts = self.facilities["kind"].isin(kinds).to_numpy()
+            amount = np.where(counts, self.facilities[amount_column].to_numpy(float), 0.0)
+        households = self.estates["households"].to_numpy(float)
+        return allocate_area(required, amount, self.owner, households, self.may_share, self.reach)
 
 
-def _allocate(
-    estates: gpd.GeoDataFrame,
-    facilities: gpd.GeoDataFrame,
-    owner: np.ndarray,
-    required: np.ndarray,
-    amount_column: str,
-    rules: list[Rule],
-    ruleset: Ruleset,
-    net: network.WalkNetwork,
-    origin_snaps: network.Snapped,
-    groups: np.ndarray,
-    fac_snaps: network.Snapped,
-) -> Any:
-    kinds = sorted({k for r in rules for k in r.facility_kinds})
-    counts = facilities["kind"].isin(kinds).to_numpy() if len(facilities) else np.zeros(0, bool)
-    amount = (
-        np.where(counts, facilities[amount_column].to_numpy(float), 0.0)
-        if len(facilities)
-        else np.zeros(0)
-    )
-    allowed, distance = _sharing(ruleset)
-    may_share = estates["status"].eq("existing").to_numpy() & allowed
-    reach = None
-    if allowed and may_share.any() and counts.any():
-        reach = _reach_matrix(net, origin_snaps, groups, len(estates), fac_snaps, distance)
-    return allocate_area(
-        required, amount, owner, estates["households"].to_numpy(float), may_share, reach
-    )
-
-
-def _floor_area(
-    estates: gpd.GeoDataFrame,
-    facilities: gpd.GeoDataFrame,
-    owner: np.ndarray,
-    ruleset: Ruleset,
-    net: network.WalkNetwork,
-    origin_snaps: network.Snapped,
-    groups: np.ndarray,
-    fac_snaps: network.Snapped,
-) -> None:
+def _floor_area(estates: gpd.GeoDataFrame, ruleset: Ruleset, provision: _Provision) -> None:
     rate, rule_id, rules = _rate_and_rule(estates, ruleset.floor_area_rule)
     estates["area_rule_id"] = rule_id
     estates["rate_m2_per_100hh"] = rate
-    required = estates["households"].to_numpy(float) * rate / 100.0
-    alloc = _allocate(
-        estates,
-        facilities,
-        owner,
-        required,
-        "floor_m2",
-        rules,
-        ruleset,
-        net,
-        origin_snaps,
-        groups,
-        fac_snaps,
+    alloc = provision.allocate(
+        estates["households"].to_numpy(float) * rate / 100.0, "floor_m2", rules
     )
     has_rule = np.isfinite(rate)
-    estates["required_m2"] = np.where(has_rule, np.round(alloc.required, 2), np.nan)
-    estates["onsite_m2"] = np.where(has_rule, np.round(alloc.onsite, 2), np.nan)
-    estates["shared_m2"] = np.where(has_rule, np.round(alloc.shared, 2), np.nan)
-    estates["provided_m2"] = np.where(has_rule, np.round(alloc.provided, 2), np.nan)
-    estates["shortfall_m2"] = np.where(has_rule, np.round(alloc.shortfall, 2), np.nan)
+    for column, values in (
+        ("required_m2", alloc.required),
+        ("onsite_m2", alloc.onsite),
+        ("shared_m2", alloc.shared),
+        ("provided_m2", alloc.provided),
+        ("shortfall_m2", alloc.shortfall),
+    ):
+        estates[column] = np.where(has_rule, np.round(values, 2), np.nan)
     estates["area_ok"] = pd.Series(alloc.ok, index=estates.index, dtype="boolean").mask(~has_rule)
 
 
-def _land(
-    estates: gpd.GeoDataFrame,
-    facilities: gpd.GeoDataFrame,
-    owner: np.ndarray,
-    ruleset: Ruleset,
-    net: network.WalkNetwork,
-    origin_snaps: network.Snapped,
-    groups: np.ndarray,
-    fac_snaps: network.Snapped,
-) -> None:
+def _land(estates: gpd.GeoDataFrame, ruleset: Ruleset, provision: _Provision) -> None:
     rate, rule_id, rules = _rate_and_rule(estates, ruleset.land_rule)
     estates["land_rule_id"] = rule_id
-    pph = float(ruleset.parameters.persons_per_household)
+    # Residents: the estate's population, else households × persons per household (cited).
     residents = estates["population"].to_numpy(float)
+    pph = float(ruleset.parameters.persons_per_household)
     residents = np.where(
         np.isfinite(residents), residents, estates["households"].to_numpy(float) * pph
     )
-    required = residents * rate
+    alloc = provision.allocate(residents * rate, "land_m2", rules)
     has_rule = np.isfinite(rate)
-    if not has_rule.any():
-        estates["land_required_m2"] = np.nan
-        estates["land_provided_m2"] = np.nan
-        estates["land_ok"] = pd.array([pd.NA] * len(estates), dtype="boolean")
-        return
-    alloc = _allocate(
-        estates,
-        facilities,
-        owner,
-        required,
-        "land_m2",
-        rules,
-        ruleset,
-        net,
-        origin_snaps,
-        groups,
-        fac_snaps,
-    )
     estates["land_required_m2"] = np.where(has_rule, np.round(alloc.required, 2), np.nan)
     estates["land_provided_m2"] = np.where(has_rule, np.round(alloc.provided, 2), np.nan)
     estates["land_ok"] = pd.Series(alloc.ok, index=estates.index, dtype="boolean").mask(~has_rule)
-
-
-def _street_table(
-    streets: gpd.GeoDataFrame, estates: pd.DataFrame, facilities: pd.DataFrame, tiers: list[Tier]
-) -> gpd.GeoDataFrame:
-    streets = streets.copy()
-    sid = estates["street_id"]
-    grouped = estates.groupby(sid, dropna=True)
-    streets = streets.set_index("street_id", drop=False)
-    streets["estates"] = grouped.size().reindex(streets.index, fill_value=0).astype(int)
-    streets["households"] = (
-        grouped["households"].sum().reindex(streets.index, fill_value=0).astype(int)
-    )
-    streets["elderly"] = grouped["elderly"].sum(min_count=1).reindex(streets.index)
-    for column in ("required_m2", "provided_m2", "shortfall_m2"):
-        streets[column] = grouped[column].sum(min_count=1).reindex(streets.index).round(2)
-    failing = estates["area_ok"].eq(False).fillna(False)
-    streets["estates_area_failing"] = (
-        failing.groupby(sid).sum().reindex(streets.index, fill_value=0).astype(int)
-    )
-    if len(facilities):
-        centres = facilities[facilities["kind"].eq("street_centre")].groupby("street_id").size()
-    else:
-        centres = pd.Series(dtype=int)
-    streets["street_centres"] = centres.reindex(streets.index, fill_value=0).astype(int)
-    streets["has_street_centre"] = streets["street_centres"] > 0
-    for tier in tiers:
-        covered = estates[f"covered_{tier.name}"].to_numpy(bool)
-        hh = coverage_share(covered, estates["households"].to_numpy(float), sid.to_numpy())
-        el = coverage_share(covered, estates["elderly"].to_numpy(float), sid.to_numpy())
-        streets[f"households_covered_{tier.name}"] = (
-            hh["covered"].reindex(streets.index).fillna(0).astype(int)
-        )
-        streets[f"coverage_{tier.name}"] = hh["share"].reindex(streets.index).round(4)
-        streets[f"elderly_coverage_{tier.name}"] = el["share"].reindex(streets.index).round(4)
-    return streets.reset_index(drop=True)
-
-
-def _pct(value: float) -> float | None:
-    return None if value is None or not np.isfinite(value) else round(float(value), 2)
-
-
-def _rule_checks(
-    ruleset: Ruleset,
-    tiers: list[Tier],
-    estates: pd.DataFrame,
-    facilities: pd.DataFrame,
-    streets: pd.DataFrame,
-) -> list[RuleCheck]:
-    checks: list[RuleCheck] = []
-    for rule in ruleset.rules:
-        if rule.kind in ("floor_area_per_households", "land_per_capita"):
-            column = "area_rule_id" if rule.kind == "floor_area_per_households" else "land_rule_id"
-            ok_column = "area_ok" if rule.kind == "floor_area_per_households" else "land_ok"
-            rows = estates[estates[column].eq(rule.id).fillna(False)]
-            if not len(rows):
-                checks.append(
-                    RuleCheck(
-                        rule.id,
-                        "no_data",
-                        None,
-                        rule.minimum,
-                        rule.unit,
-                        "no estate of this status",
-                    )
-                )
-                continue
-            bad = rows[rows[ok_column].eq(False).fillna(False)]
-            share = 100.0 * (1 - len(bad) / len(rows))
-            verdict = "report" if rule.report_only else ("pass" if bad.empty else "fail")
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    verdict,
-                    _pct(share),
-                    100.0,
-                    "pct_estates",
-                    f"{len(rows) - len(bad)} of {len(rows)} {rule.applies_to} estates meet "
-                    f"≥ {rule.minimum:g} {UNIT_TEXT.get(rule.unit, rule.unit)}",
-                    failing=bad["estate_id"].astype(str).tolist(),
-                )
-            )
-        elif rule.kind == "service_circle":
-            tier = next((t for t in tiers if t.rule is not None and t.rule.id == rule.id), None)
-            if tier is None:
-                continue
-            overall = coverage_share(
-                estates[f"covered_{tier.name}"].to_numpy(bool),
-                estates["households"].to_numpy(float),
-            )
-            value = 100.0 * float(overall["share"].iloc[0]) if len(overall) else float("nan")
-            outside = estates[~estates[f"covered_{tier.name}"].astype(bool)]
-            used = sorted(set(estates[f"nearest_{tier.name}_id"].dropna().astype(str)))
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    judge(value, tier.target_pct, tier.target_pct is None),
-                    _pct(value),
-                    tier.target_pct,
-                    "pct",
-                    f"households within {tier.distance_m:.0f} m of {', '.join(tier.facility_kinds)}",
-                    facility_ids=used,
-                    failing=outside["estate_id"].astype(str).tolist(),
-                )
-            )
-        elif rule.kind == "admin_unit_coverage":
-            if streets["geometry"].isna().all() and facilities.get("street_id") is None:
-                checks.append(
-                    RuleCheck(rule.id, "no_data", None, rule.minimum, rule.unit, "no streets layer")
-                )
-                continue
-            share, counts, ids = street_centre_coverage(streets, facilities, rule.facility_kinds)
-            without = counts[counts == 0].index.astype(str).tolist()
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    judge(share, rule.minimum, rule.report_only),
-                    _pct(share),
-                    rule.minimum,
-                    rule.unit,
-                    f"{int((counts > 0).sum())} of {len(counts)} streets have one",
-                    facility_ids=ids,
-                    failing=without,
-                )
-            )
-        elif rule.kind == "count_per_admin_unit":
-            county = (
-                streets["county"].fillna("研究区")
-                if "county" in streets
-                else pd.Series(["研究区"] * len(streets))
-            )
-            county_of_street = dict(zip(streets["street_id"], county, strict=False))
-            fac = facilities.assign(
-                county=facilities.get("street_id", pd.Series(dtype=object)).map(county_of_street)
-            )
-            if "county" in facilities and facilities["county"].notna().any():
-                fac["county"] = facilities["county"].fillna(fac["county"])
-            counts = count_per_unit(county, fac, rule.facility_kinds)
-            need = rule.minimum or 1
-            failing = counts[counts < need].index.astype(str).tolist()
-            ids = fac[fac["kind"].isin(rule.facility_kinds)]["facility_id"].astype(str).tolist()
-            value = float(counts.min()) if len(counts) else float("nan")
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    judge(value, need, rule.report_only),
-                    value,
-                    need,
-                    rule.unit,
-                    f"fewest per county: {value:.0f} (counties: {len(counts)})",
-                    facility_ids=ids,
-                    failing=failing,
-                )
-            )
-        elif rule.kind == "attribute_share" and rule.evaluable:
-            numerator = str(rule.params.get("numerator", "nursing_beds"))
-            denominator = str(rule.params.get("denominator", "beds"))
-            if len(facilities) and {numerator, denominator} <= set(facilities.columns):
-                share, ids = nursing_bed_share(
-                    facilities.rename(columns={numerator: "nursing_beds", denominator: "beds"}),
-                    rule.facility_kinds,
-                )
-            else:
-                share, ids = float("nan"), []
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    judge(share, rule.minimum, rule.report_only),
-                    _pct(share),
-                    rule.minimum,
-                    rule.unit,
-                    f"{numerator} / {denominator}",
-                    facility_ids=ids,
-                )
-            )
-        else:
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    "no_data",
-                    None,
-                    rule.minimum,
-                    rule.unit,
-                    "not evaluated: needs data the inputs do not carry",
-                )
-            )
-    return checks
 
 
 def _service_areas(
@@ -738,40 +513,3 @@ def _service_areas(
             {"tier": [], "facility_id": [], "merged": []}, geometry=[], crs=net.crs
         )
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=net.crs)
-
-
-def _totals(estates: pd.DataFrame, tiers: list[Tier], sensitivity: pd.DataFrame) -> dict[str, Any]:
-    households = estates["households"].to_numpy(float)
-    covered = {
-        t.name: int(households[estates[f"covered_{t.name}"].to_numpy(bool)].sum()) for t in tiers
-    }
-    total = int(households.sum())
-    elderly = estates["elderly"].to_numpy(float)
-    known = np.isfinite(elderly)
-    return {
-        "estates": len(estates),
-        "households": total,
-        "elderly": float(elderly[known].sum()) if known.any() else None,
-        "households_covered": covered,
-        "coverage": {k: round(v / total, 4) if total else None for k, v in covered.items()},
-        "elderly_coverage": {
-            t.name: round(
-                float(
-                    elderly[known & estates[f"covered_{t.name}"].to_numpy(bool)].sum()
-                    / elderly[known].sum()
-                ),
-                4,
-            )
-            if known.any() and elderly[known].sum() > 0
-            else None
-            for t in tiers
-        },
-        "estates_area_failing": int(estates["area_ok"].eq(False).fillna(False).sum()),
-        "estates_land_failing": int(estates["land_ok"].eq(False).fillna(False).sum()),
-        "required_m2": round(float(np.nansum(estates["required_m2"])), 2),
-        "provided_m2": round(float(np.nansum(estates["provided_m2"])), 2),
-        "shortfall_m2": round(float(np.nansum(estates["shortfall_m2"])), 2),
-        "estates_unreachable": int((~estates["reachable"].astype(bool)).sum()),
-        "verdicts": {k: int(v) for k, v in estates["verdict"].value_counts().sort_index().items()},
-        "walk_speed_sensitivity": sensitivity.round(4).to_dict(orient="records"),
-    }

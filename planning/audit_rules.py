@@ -1,0 +1,283 @@
+"""Street tables, rule verdicts and headline totals of the audit (街道汇总与规则结论).
+
+Pure functions over the per-estate table the audit computed: each street's households, floor area
+and coverage; one :class:`~planning.analysis.admin_rules.RuleCheck` per rule of the ruleset; the
+totals written to ``summary.json``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planning.analysis.admin_rules import (
+    RuleCheck,
+    count_per_unit,
+    judge,
+    nursing_bed_share,
+    street_centre_coverage,
+)
+from planning.analysis.coverage import coverage_share
+from planning.rules import Ruleset
+
+if TYPE_CHECKING:
+    from planning.audit import Tier
+
+#: Units as people read them in reports.
+UNIT_TEXT = {
+    "m2_per_100hh": "m²/100 households (每百户)",
+    "m2_per_person": "m² per resident (人均)",
+}
+
+
+def street_table(
+    streets: gpd.GeoDataFrame, estates: pd.DataFrame, facilities: pd.DataFrame, tiers: list[Tier]
+) -> gpd.GeoDataFrame:
+    """Summarise estates per street (街道): households, floor area, centres, coverage per tier.
+
+    Parameters
+    ----------
+    streets : GeoDataFrame
+        Streets with ``street_id`` (and ``name``, ``county``).
+    estates : DataFrame
+        The audited estates with ``street_id``.
+    facilities : DataFrame
+        The facilities counted today, with ``street_id``.
+    tiers : list of Tier
+        The service-circle tiers.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per street, columns of :data:`planning.audit_schema.STREET_COLUMNS`.
+    """
+    streets = streets.copy()
+    sid = estates["street_id"]
+    grouped = estates.groupby(sid, dropna=True)
+    streets = streets.set_index("street_id", drop=False)
+    streets["estates"] = grouped.size().reindex(streets.index, fill_value=0).astype(int)
+    streets["households"] = (
+        grouped["households"].sum().reindex(streets.index, fill_value=0).astype(int)
+    )
+    streets["elderly"] = grouped["elderly"].sum(min_count=1).reindex(streets.index)
+    for column in ("required_m2", "provided_m2", "shortfall_m2"):
+        streets[column] = grouped[column].sum(min_count=1).reindex(streets.index).round(2)
+    failing = estates["area_ok"].eq(False).fillna(False)
+    streets["estates_area_failing"] = (
+        failing.groupby(sid).sum().reindex(streets.index, fill_value=0).astype(int)
+    )
+    if len(facilities):
+        centres = facilities[facilities["kind"].eq("street_centre")].groupby("street_id").size()
+    else:
+        centres = pd.Series(dtype=int)
+    streets["street_centres"] = centres.reindex(streets.index, fill_value=0).astype(int)
+    streets["has_street_centre"] = streets["street_centres"] > 0
+    for tier in tiers:
+        covered = estates[f"covered_{tier.name}"].to_numpy(bool)
+        hh = coverage_share(covered, estates["households"].to_numpy(float), sid.to_numpy())
+        el = coverage_share(covered, estates["elderly"].to_numpy(float), sid.to_numpy())
+        streets[f"households_covered_{tier.name}"] = (
+            hh["covered"].reindex(streets.index).fillna(0).astype(int)
+        )
+        streets[f"coverage_{tier.name}"] = hh["share"].reindex(streets.index).round(4)
+        streets[f"elderly_coverage_{tier.name}"] = el["share"].reindex(streets.index).round(4)
+    return streets.reset_index(drop=True)
+
+
+def _pct(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 2)
+
+
+def rule_checks(
+    ruleset: Ruleset,
+    tiers: list[Tier],
+    estates: pd.DataFrame,
+    facilities: pd.DataFrame,
+    streets: pd.DataFrame,
+) -> list[RuleCheck]:
+    """Judge every rule of the ruleset on the audited tables.
+
+    Returns
+    -------
+    list of RuleCheck
+        In the ruleset's order; rules that need data the inputs lack give ``no_data``.
+    """
+    checks: list[RuleCheck] = []
+    for rule in ruleset.rules:
+        if rule.kind in ("floor_area_per_households", "land_per_capita"):
+            column = "area_rule_id" if rule.kind == "floor_area_per_households" else "land_rule_id"
+            ok_column = "area_ok" if rule.kind == "floor_area_per_households" else "land_ok"
+            rows = estates[estates[column].eq(rule.id).fillna(False)]
+            if not len(rows):
+                checks.append(
+                    RuleCheck(
+                        rule.id,
+                        "no_data",
+                        None,
+                        rule.minimum,
+                        rule.unit,
+                        "no estate of this status",
+                    )
+                )
+                continue
+            bad = rows[rows[ok_column].eq(False).fillna(False)]
+            share = 100.0 * (1 - len(bad) / len(rows))
+            verdict = "report" if rule.report_only else ("pass" if bad.empty else "fail")
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    verdict,
+                    _pct(share),
+                    100.0,
+                    "pct_estates",
+                    f"{len(rows) - len(bad)} of {len(rows)} {rule.applies_to} estates meet "
+                    f"≥ {rule.minimum:g} {UNIT_TEXT.get(rule.unit, rule.unit)}",
+                    failing=bad["estate_id"].astype(str).tolist(),
+                )
+            )
+        elif rule.kind == "service_circle":
+            tier = next((t for t in tiers if t.rule is not None and t.rule.id == rule.id), None)
+            if tier is None:
+                continue
+            overall = coverage_share(
+                estates[f"covered_{tier.name}"].to_numpy(bool),
+                estates["households"].to_numpy(float),
+            )
+            value = 100.0 * float(overall["share"].iloc[0]) if len(overall) else float("nan")
+            outside = estates[~estates[f"covered_{tier.name}"].astype(bool)]
+            used = sorted(set(estates[f"nearest_{tier.name}_id"].dropna().astype(str)))
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    judge(value, tier.target_pct, tier.target_pct is None),
+                    _pct(value),
+                    tier.target_pct,
+                    "pct",
+                    f"households within {tier.distance_m:.0f} m of {', '.join(tier.facility_kinds)}",
+                    facility_ids=used,
+                    failing=outside["estate_id"].astype(str).tolist(),
+                )
+            )
+        elif rule.kind == "admin_unit_coverage":
+            if streets["geometry"].isna().all() and facilities.get("street_id") is None:
+                checks.append(
+                    RuleCheck(rule.id, "no_data", None, rule.minimum, rule.unit, "no streets layer")
+                )
+                continue
+            share, counts, ids = street_centre_coverage(streets, facilities, rule.facility_kinds)
+            without = counts[counts == 0].index.astype(str).tolist()
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    judge(share, rule.minimum, rule.report_only),
+                    _pct(share),
+                    rule.minimum,
+                    rule.unit,
+                    f"{int((counts > 0).sum())} of {len(counts)} streets have one",
+                    facility_ids=ids,
+                    failing=without,
+                )
+            )
+        elif rule.kind == "count_per_admin_unit":
+            county = (
+                streets["county"].fillna("研究区")
+                if "county" in streets
+                else pd.Series(["研究区"] * len(streets))
+            )
+            county_of_street = dict(zip(streets["street_id"], county, strict=False))
+            fac = facilities.assign(
+                county=facilities.get("street_id", pd.Series(dtype=object)).map(county_of_street)
+            )
+            if "county" in facilities and facilities["county"].notna().any():
+                fac["county"] = facilities["county"].fillna(fac["county"])
+            counts = count_per_unit(county, fac, rule.facility_kinds)
+            need = rule.minimum or 1
+            failing = counts[counts < need].index.astype(str).tolist()
+            ids = fac[fac["kind"].isin(rule.facility_kinds)]["facility_id"].astype(str).tolist()
+            value = float(counts.min()) if len(counts) else float("nan")
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    judge(value, need, rule.report_only),
+                    value,
+                    need,
+                    rule.unit,
+                    f"fewest per county: {value:.0f} (counties: {len(counts)})",
+                    facility_ids=ids,
+                    failing=failing,
+                )
+            )
+        elif rule.kind == "attribute_share" and rule.evaluable:
+            numerator = str(rule.params.get("numerator", "nursing_beds"))
+            denominator = str(rule.params.get("denominator", "beds"))
+            if len(facilities) and {numerator, denominator} <= set(facilities.columns):
+                share, ids = nursing_bed_share(
+                    facilities.rename(columns={numerator: "nursing_beds", denominator: "beds"}),
+                    rule.facility_kinds,
+                )
+            else:
+                share, ids = float("nan"), []
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    judge(share, rule.minimum, rule.report_only),
+                    _pct(share),
+                    rule.minimum,
+                    rule.unit,
+                    f"{numerator} / {denominator}",
+                    facility_ids=ids,
+                )
+            )
+        else:
+            checks.append(
+                RuleCheck(
+                    rule.id,
+                    "no_data",
+                    None,
+                    rule.minimum,
+                    rule.unit,
+                    "not evaluated: needs data the inputs do not carry",
+                )
+            )
+    return checks
+
+
+def totals(estates: pd.DataFrame, tiers: list[Tier], sensitivity: pd.DataFrame) -> dict[str, Any]:
+    """Return the headline figures written to ``summary.json`` (``totals``)."""
+    households = estates["households"].to_numpy(float)
+    covered = {
+        t.name: int(households[estates[f"covered_{t.name}"].to_numpy(bool)].sum()) for t in tiers
+    }
+    total = int(households.sum())
+    elderly = estates["elderly"].to_numpy(float)
+    known = np.isfinite(elderly)
+    return {
+        "estates": len(estates),
+        "households": total,
+        "elderly": float(elderly[known].sum()) if known.any() else None,
+        "households_covered": covered,
+        "coverage": {k: round(v / total, 4) if total else None for k, v in covered.items()},
+        "elderly_coverage": {
+            t.name: round(
+                float(
+                    elderly[known & estates[f"covered_{t.name}"].to_numpy(bool)].sum()
+                    / elderly[known].sum()
+                ),
+                4,
+            )
+            if known.any() and elderly[known].sum() > 0
+            else None
+            for t in tiers
+        },
+        "estates_area_failing": int(estates["area_ok"].eq(False).fillna(False).sum()),
+        "estates_land_failing": int(estates["land_ok"].eq(False).fillna(False).sum()),
+        "required_m2": round(float(np.nansum(estates["required_m2"])), 2),
+        "provided_m2": round(float(np.nansum(estates["provided_m2"])), 2),
+        "shortfall_m2": round(float(np.nansum(estates["shortfall_m2"])), 2),
+        "estates_unreachable": int((~estates["reachable"].astype(bool)).sum()),
+        "verdicts": {k: int(v) for k, v in estates["verdict"].value_counts().sort_index().items()},
+        "walk_speed_sensitivity": sensitivity.round(4).to_dict(orient="records"),
+    }
