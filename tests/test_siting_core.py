@@ -514,3 +514,33 @@ def test_grid_candidates_centres_of_occupied_cells() -> None:
         grid_candidates(xy, 0.0)
     with pytest.raises(InputDataError, match="not finite"):
         grid_candidates(np.array([[math.nan, 1.0]]), 10.0)
+
+
+def test_fractional_lp_goes_through_branch_and_bound() -> None:
+    # 5-cycle: site j covers demand j and j+1. Covering all five needs 3 sites, while the LP
+    # relaxation opens every site at 1/2 (value 2.5), so the LP shortcut cannot apply.
+    from planning.siting.milp import build_model, solve_model
+    from planning.siting.problem import prepare_instance, reduce_instance
+
+    dense = np.zeros((5, 5), bool)
+    for j in range(5):
+        dense[j, j] = dense[(j + 1) % 5, j] = True
+    res = set_cover(sp.csr_array(dense), np.ones(5), 1.0)
+    assert res.objective == 3
+    assert res.bound == 3
+    assert res.status == "optimal"
+    red = reduce_instance(prepare_instance(sp.csr_array(dense), np.ones(5)))
+    model = build_model(
+        red.a,
+        red.w,
+        kind="min_sites",
+        y_lower=red.y_lower,
+        counted=red.counted,
+        target=5.0 - 1e-9,
+        tie_break=False,
+    )
+    lp = solve_model(model, time_limit_s=10, relax=True)
+    assert lp.objective == pytest.approx(2.5)
+    mip = solve_model(model, time_limit_s=10)
+    assert mip.via == "mip"
+    assert mip.objective == pytest.approx(3.0)
