@@ -39,6 +39,22 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def open_seconds(page_path: Path) -> float:
+    """Seconds until headless Debian Chromium has loaded the map and drawn its estates."""
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        t0 = time.perf_counter()
+        page.goto(page_path.as_uri(), wait_until="load")
+        page.wait_for_selector(".leaflet-overlay-pane path", state="attached")
+        seconds = time.perf_counter() - t0
+        browser.close()
+    return seconds
+
+
 def make_city(n_nodes: int, n_estates: int, n_facilities: int, seed: int = 7):
     t0 = time.perf_counter()
     net = street_grid(n_nodes, seed=seed)
@@ -162,7 +178,9 @@ def main() -> None:
             write_all(Path(tmp), lang="zh", basemap="none")
             map_s = time.perf_counter() - t2
             size = (Path(tmp) / "gap_map.html").stat().st_size / 1e6
-            print(f"gap_map.html: {size:.1f} MB")
+            print(
+                f"gap_map.html: {size:.1f} MB, opens in Chromium in {open_seconds(Path(tmp) / 'gap_map.html'):.1f} s"
+            )
     total = audit_s + write_s + (0 if np.isnan(map_s) else map_s)
     print(
         f"audit {audit_s:.1f} s, write {write_s:.1f} s, map {map_s:.1f} s, total {total:.1f} s, peak RSS {peak_mb():.0f} MB"

@@ -162,9 +162,17 @@ def rule_checks(
                 )
             )
         elif rule.kind == "admin_unit_coverage":
-            if streets["geometry"].isna().all() and facilities.get("street_id") is None:
+            no_layer = streets["geometry"].isna().all()
+            if no_layer and not facilities.get("street_id", pd.Series(dtype=object)).notna().any():
                 checks.append(
-                    RuleCheck(rule.id, "no_data", None, rule.minimum, rule.unit, "no streets layer")
+                    RuleCheck(
+                        rule.id,
+                        "no_data",
+                        None,
+                        rule.minimum,
+                        rule.unit,
+                        "no streets layer (--streets) and no street names on the facilities",
+                    )
                 )
                 continue
             share, counts, ids = street_centre_coverage(streets, facilities, rule.facility_kinds)
@@ -182,10 +190,12 @@ def rule_checks(
                 )
             )
         elif rule.kind == "count_per_admin_unit":
+            # Without county names the whole study area (研究区) is one county.
+            study_area = "研究区"
             county = (
-                streets["county"].fillna("研究区")
+                streets["county"].fillna(study_area)
                 if "county" in streets
-                else pd.Series(["研究区"] * len(streets))
+                else pd.Series([study_area] * len(streets))
             )
             county_of_street = dict(zip(streets["street_id"], county, strict=False))
             fac = facilities.assign(
@@ -193,6 +203,8 @@ def rule_checks(
             )
             if "county" in facilities and facilities["county"].notna().any():
                 fac["county"] = facilities["county"].fillna(fac["county"])
+            if county.eq(study_area).all():
+                fac["county"] = fac["county"].fillna(study_area)
             counts = count_per_unit(county, fac, rule.facility_kinds)
             need = rule.minimum or 1
             failing = counts[counts < need].index.astype(str).tolist()

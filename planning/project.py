@@ -534,8 +534,41 @@ def prepare_project(spec: ProjectSpec, progress: Callable[[str], None] | None = 
         f"Building the walking network (CRS {inputs.crs.name if hasattr(inputs.crs, 'name') else inputs.crs})"
     )
     net, barriers = load_project_network(spec, inputs.crs)
-    say(f"Network: {net.n_nodes} nodes, {net.n_edges} edges")
+    say(describe_network(net.report))
     return Prepared(ruleset, inputs, net, barriers)
+
+
+def describe_network(report: Any) -> str:
+    """One line about a built network for people: size, components, dead ends, barriers, cache."""
+    parts = [f"Network 路网: {report.n_nodes} nodes, {report.n_edges} edges"]
+    if report.n_components > 1:
+        sizes = report.component_sizes
+        parts.append(
+            f"{report.n_components} connected components (largest {sizes[0]} nodes; isolated parts "
+            "reach nothing beyond themselves)"
+        )
+    if report.dangling_ends:
+        parts.append(f"{len(report.dangling_ends)} dead ends (断头路)")
+    if report.n_joined_endpoints:
+        parts.append(f"{report.n_joined_endpoints} line ends joined")
+    if report.barrier_edges_removed or report.barrier_bridges_kept:
+        parts.append(
+            f"{report.barrier_edges_removed} edges crossing barriers removed, "
+            f"{report.barrier_bridges_kept} bridges kept"
+        )
+    parts.append("from cache" if report.cache_hit else "built")
+    return "; ".join(parts)
+
+
+def network_summary(report: Any) -> dict[str, Any]:
+    """The build report as recorded in ``summary.json`` (stable across cached re-runs)."""
+    data = dict(report.to_dict())
+    data.pop("cache_hit", None)
+    data.pop("cache_key", None)
+    ends = data.pop("dangling_ends", [])
+    data["dangling_ends"] = len(ends)
+    data["dangling_ends_first"] = [[round(x, 1), round(y, 1)] for x, y in ends[:20]]
+    return data
 
 
 def audit_prepared(
@@ -553,6 +586,7 @@ def audit_prepared(
         progress=progress,
     )
     result.parameters["project"] = spec_to_dict(spec)
+    result.parameters["network"] = network_summary(prepared.net.report)
     return result
 
 

@@ -137,3 +137,24 @@ def test_rerun_gives_identical_files(audit_dir, tmp_path):
     second = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     first["parameters"].pop("project"), second["parameters"].pop("project")
     assert first == second
+
+
+def test_without_streets_layer_admin_rules_fall_back(tmp_path):
+    """No streets layer: the street-centre rule has no data; the county rule counts the study area."""
+    gpkg = write_minicity(tmp_path)
+    out = tmp_path / "nostreets"
+    args = [
+        "--quiet", "audit", "--estates", str(gpkg), "--estates-layer", "estates",
+        "--facilities", str(gpkg), "--facilities-layer", "facilities",
+        "--network", str(gpkg), "--network-layer", "roads",
+        "--barriers", str(gpkg), "--barriers-layer", "river",
+        "--rules", "national", "--out", str(out),
+    ]  # fmt: skip
+    assert main(args) == 0
+    rules = {
+        r["rule_id"]: r
+        for r in json.loads((out / "summary.json").read_text(encoding="utf-8"))["rules"]
+    }
+    assert rules["street_centre_coverage"]["verdict"] == "no_data"
+    assert rules["tekun_institution_per_county"]["verdict"] == "pass"
+    assert rules["tekun_institution_per_county"]["facility_ids"] == ["F3"]
