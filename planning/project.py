@@ -561,7 +561,7 @@ def describe_network(report: Any) -> str:
 
 
 def network_summary(report: Any) -> dict[str, Any]:
-    """The build report as recorded in ``summary.json`` (stable across cached re-runs)."""
+    """Return the build report as recorded in ``summary.json`` (stable across cached re-runs)."""
     data = dict(report.to_dict())
     data.pop("cache_hit", None)
     data.pop("cache_key", None)

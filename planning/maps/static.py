@@ -199,6 +199,9 @@ def _draw(ax: Axes, results: Results, lang: Lang) -> list[Any]:
     main = results.main_tier
     streets = results.layer("streets")
     if streets is not None:
+        # Streets built from estate attributes (no --streets layer) have no outline to draw.
+        streets = streets[~(streets.geometry.isna() | streets.geometry.is_empty)]
+    if streets is not None and len(streets):
         col = f"coverage_{main}"
         shares = streets[col] if col in streets.columns else [None] * len(streets)
         colours = [coverage_colour(None if v is None else float(v)) for v in shares]
