@@ -250,6 +250,12 @@ def headline_rows(results: Results, lang: Lang) -> list[list[str]]:
     unreachable = totals.get("estates_unreachable")
     if unreachable:
         rows.append([text("unreachable", lang), fmt_int(unreachable)])
+    siting = results.summary.get("siting") or {}
+    after = (siting.get("after") or {}).get("coverage")
+    if after is not None:
+        rows.append(
+            [text("after_siting", lang), f"{fmt_pct(after)} (+{fmt_int(siting.get('selected'))})"]
+        )
     return rows
 
 

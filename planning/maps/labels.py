@@ -51,6 +51,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "area_failing": ("配建面积不达标小区", "Estates short of floor area"),
     "shortfall": ("面积缺口合计(㎡)", "Total shortfall (m²)"),
     "unreachable": ("无法接入路网的小区", "Estates off the walking network"),
+    "after_siting": ("新增选址后覆盖率", "Coverage with the proposed sites"),
     "facilities": ("养老服务设施", "Facilities"),
     "service_area": ("分钟服务圈", "-minute service area"),
     "streets": ("街道覆盖率", "Street coverage"),
