@@ -49,7 +49,8 @@ def open_seconds(page_path: Path) -> float:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         t0 = time.perf_counter()
         page.goto(page_path.as_uri(), wait_until="load")
-        page.wait_for_selector(".leaflet-overlay-pane path", state="attached")
+        # The map draws on canvas renderers; wait until the estates' canvas exists.
+        page.wait_for_function("document.querySelectorAll('.leaflet-pane canvas').length > 0")
         seconds = time.perf_counter() - t0
         browser.close()
     return seconds

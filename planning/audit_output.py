@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,39 +25,13 @@ import pandas as pd
 import pyogrio
 
 from planning.audit_schema import ESTATE_COLUMNS, STREET_COLUMNS, street_tier_columns, tier_columns
+from planning.io import write_atomic
 
 if TYPE_CHECKING:
     from planning.audit import AuditResult
 
 #: Fixed timestamp written into GeoPackage and XLSX metadata so re-runs are byte-identical.
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
-
-
-@contextmanager
-def atomic_path(final: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``final``; rename it onto ``final`` only on success.
-
-    Parameters
-    ----------
-    final : Path
-        Where the file should end up.
-
-    Yields
-    ------
-    Path
-        A temporary path in the same folder (same file system, so the rename is atomic).
-    """
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.stem}-", suffix=final.suffix, dir=final.parent)
-    os.close(fd)
-    os.unlink(tmp)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, final)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
 
 
 def estate_table(result: AuditResult) -> pd.DataFrame:
@@ -263,10 +236,7 @@ def write_results(result: AuditResult, out_dir: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
 
     def put(name: str, writer: Any) -> None:
-        final = out_dir / name
-        with atomic_path(final) as tmp:
-            writer(tmp)
-        written[name] = final
+        written[name] = write_atomic(out_dir / name, writer)
 
     put("results.gpkg", lambda p: _write_gpkg(result, p))
     put(
