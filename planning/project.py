@@ -34,13 +34,13 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-import pyogrio
+from typing import TYPE_CHECKING, Any
 
 from planning import settings
 from planning._errors import InputFileError
+
+if TYPE_CHECKING:  # heavy GIS imports wait until a command needs them (fast --help)
+    import geopandas as gpd
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,8 @@ def resolve_layer(ref: LayerRef, role: str) -> LayerRef:
     if not ref.path.exists():
         raise InputFileError(f"{ref.path}: file not found (given as the {role} layer).")
     try:
+        import pyogrio
+
         names = [str(n) for n in pyogrio.list_layers(ref.path)[:, 0]]
     except Exception as error:  # pyogrio raises DataSourceError and friends
         raise InputFileError(f"{ref.path}: cannot be opened as a GeoPackage ({error}).") from error
@@ -417,6 +419,8 @@ def load_project_network(spec: ProjectSpec, crs: Any) -> tuple[Any, gpd.GeoDataF
     barriers = None
     if spec.barriers is not None:
         ref = resolve_layer(spec.barriers, "barriers")
+        import geopandas as gpd
+
         barriers = gpd.read_file(ref.path, layer=ref.layer).to_crs(crs)
     if spec.network is not None:
         ref = resolve_layer(spec.network, "network")

@@ -12,20 +12,13 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planning import settings
 from planning._errors import InputFileError
-from planning.review.core import Review, ReviewOptions, review_estates
-from planning.review.inputs import ProposalOptions, read_gates, read_proposals
-from planning.review.output import (
-    atomic_write_bytes,
-    labels,
-    review_to_dict,
-    write_json,
-    write_xlsx,
-)
-from planning.review.sheet import review_html
+
+if TYPE_CHECKING:  # the review's GIS stack loads only when the command runs (fast --help)
+    from planning.review.core import Review
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +125,10 @@ def check_estate(args: argparse.Namespace) -> CheckEstateResult:
     """
     from planning.io import load_estates, load_facilities
     from planning.project import LayerRef, ProjectSpec, load_project_network
+    from planning.review.core import ReviewOptions, review_estates
+    from planning.review.inputs import ProposalOptions, read_gates, read_proposals
+    from planning.review.output import atomic_write_bytes, review_to_dict, write_json, write_xlsx
+    from planning.review.sheet import review_html
     from planning.rules import load_ruleset
     from planning.schema import parse_field_options
 
@@ -230,6 +227,8 @@ def check_estate(args: argparse.Namespace) -> CheckEstateResult:
 
 def summary_lines(review: Review, lang: str = "zh") -> list[str]:
     """Return a short verdict summary per estate (printed by the command)."""
+    from planning.review.output import labels
+
     lab = labels(lang)
     lines = []
     for e in review.estates:
