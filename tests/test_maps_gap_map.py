@@ -217,3 +217,46 @@ def test_amap_uses_planning_coords(results_dir: Path):
     assert abs((gx + o1[0]) - round(float(glon[0]) * 1e6)) <= 1
     assert abs((gy + o1[1]) - round(float(glat[0]) * 1e6)) <= 1
     assert abs(gx + o1[0] - (x + o0[0])) > 1000  # really shifted (> ~0.001°)
+
+
+def test_large_network_becomes_one_image_in_the_right_place(results_dir: Path, monkeypatch):
+    """Above the vector limit the offline base layer is a PNG whose bounds are the network's."""
+    import base64
+    import io
+
+    import geopandas as gpd
+    from PIL import Image
+
+    from planning.maps import gap_map
+    from planning.maps.basemaps import resolve_basemap
+    from planning.maps.results import load_results
+
+    monkeypatch.setattr(gap_map, "NETWORK_VECTOR_LIMIT", 1)
+    results = load_results(results_dir)
+    payload = gap_map.build_payload(results, "zh", resolve_basemap("none"))
+    assert payload["network"] == []
+    picture = payload["network_image"]
+    assert picture["uri"].startswith("data:image/png;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(picture["uri"].split(",", 1)[1])))
+    assert max(image.size) == gap_map.NETWORK_IMAGE_PX
+    assert image.getextrema()[3][1] == 255  # some lines were drawn (alpha channel)
+    west, south, east, north = results.layer("network").to_crs(4326).total_bounds
+    (s, w), (n, e) = picture["bounds"]
+    assert s == pytest.approx(south, abs=1e-6)
+    assert w == pytest.approx(west, abs=1e-6)
+    assert n == pytest.approx(north, abs=1e-6)
+    assert e == pytest.approx(east, abs=1e-6)
+    assert isinstance(results.layer("network"), gpd.GeoDataFrame)
+
+
+def test_service_areas_lose_small_holes_only():
+    from shapely.geometry import Polygon
+
+    from planning.maps.gap_map import MIN_HOLE_M2, _without_small_holes
+
+    outer = [(0, 0), (1000, 0), (1000, 1000), (0, 1000)]
+    small = [(10, 10), (20, 10), (20, 20), (10, 20)]  # 100 m²
+    big = [(500, 500), (600, 500), (600, 600), (500, 600)]  # 10,000 m²
+    kept = _without_small_holes(Polygon(outer, [small, big]))
+    assert len(kept.interiors) == 1
+    assert Polygon(kept.interiors[0]).area >= MIN_HOLE_M2

@@ -56,6 +56,16 @@ logger = logging.getLogger(__name__)
 ESTATE_TOLERANCE_M = 0.5
 AREA_TOLERANCE_M = 1.0
 NETWORK_TOLERANCE_M = 1.0
+#: Above this many network edges the offline base layer is drawn as one image (a city-wide
+#: network as vectors would make the file tens of MB and slow to open).
+NETWORK_VECTOR_LIMIT = 60_000
+#: Long side, in pixels, of that image.
+NETWORK_IMAGE_PX = 4096
+#: Vertex budget of one merged service-area polygon; larger ones are simplified harder.
+AREA_VERTEX_BUDGET = 60_000
+#: Holes in a service area smaller than this (m²) are filled on the map: at 50 m street buffers
+#: they are slivers, not places anyone lives.
+MIN_HOLE_M2 = 2_500.0
 #: Street labels are hidden below this zoom level.
 LABEL_MIN_ZOOM = 13
 
@@ -177,6 +187,79 @@ def _streets_payload(
     return payload
 
 
+def _simplified_areas(rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Simplify service areas fast and validly, harder for city-wide merged polygons.
+
+    The tolerance grows with the square root of the vertex count beyond the budget: 1 m for a
+    district, a few metres for a 500k-node city, still far below what the map shows.
+    """
+    simplified = []
+    for geom in rows.geometry.to_numpy():
+        parts = shapely.get_parts(_without_small_holes(geom))
+        vertices = max(int(shapely.get_num_coordinates(parts).sum()), 1)
+        tolerance = AREA_TOLERANCE_M * max(1.0, (vertices / AREA_VERTEX_BUDGET) ** 0.5)
+        # Part by part: GEOS simplifies thousands of small polygons far faster than one
+        # multipolygon holding them all (seconds instead of minutes for a city).
+        parts = shapely.simplify(parts, tolerance, preserve_topology=True)
+        simplified.append(
+            shapely.multipolygons(parts) if len(parts) > 1 else parts[0] if len(parts) else geom
+        )
+    return gpd.GeoDataFrame(geometry=simplified, crs=rows.crs)
+
+
+def _without_small_holes(geom: Any) -> Any:
+    """Fill holes smaller than :data:`MIN_HOLE_M2` (slivers between buffered streets)."""
+    if geom is None or geom.is_empty:
+        return geom
+    polygons = []
+    for part in shapely.get_parts(geom):
+        holes = [r for r in part.interiors if shapely.Polygon(r).area >= MIN_HOLE_M2]
+        polygons.append(shapely.Polygon(part.exterior, holes))
+    return shapely.MultiPolygon(polygons) if len(polygons) > 1 else polygons[0]
+
+
+def network_image(network: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Draw a large network as one transparent PNG for an image overlay (offline base layer).
+
+    Drawn in Web Mercator, the projection Leaflet stretches the image in, so lines sit where the
+    vector layer would put them.
+
+    Returns
+    -------
+    dict
+        ``uri`` (a ``data:image/png`` URI) and ``bounds`` ``[[south, west], [north, east]]``.
+    """
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    merc = network.to_crs(3857)
+    x0, y0, x1, y1 = merc.total_bounds
+    x1, y1 = max(x1, x0 + 1.0), max(y1, y0 + 1.0)
+    scale = NETWORK_IMAGE_PX / max(x1 - x0, y1 - y0)
+    width = max(round((x1 - x0) * scale), 1)
+    height = max(round((y1 - y0) * scale), 1)
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    coords, index = shapely.get_coordinates(merc.geometry.to_numpy(), return_index=True)
+    # The image's edges are the bounds' edges, as Leaflet stretches it.
+    px = (coords[:, 0] - x0) * (width / (x1 - x0))
+    py = (y1 - coords[:, 1]) * (height / (y1 - y0))
+    starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+    ends = np.r_[starts[1:], len(index)]
+    colour = (*(int(NETWORK_COLOUR[i : i + 2], 16) for i in (1, 3, 5)), 255)
+    for a, b in zip(starts, ends, strict=True):
+        draw.line(list(zip(px[a:b], py[a:b], strict=True)), fill=colour, width=1)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    corners = gpd.GeoSeries(shapely.points([[x0, y0], [x1, y1]]), crs=3857).to_crs(4326)
+    return {
+        "uri": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"),
+        "bounds": [[corners.y.iloc[0], corners.x.iloc[0]], [corners.y.iloc[1], corners.x.iloc[1]]],
+    }
+
+
 def _service_area_payload(
     gdf: gpd.GeoDataFrame | None,
     tiers: list[str],
@@ -200,7 +283,7 @@ def _service_area_payload(
             rows = gpd.GeoDataFrame(
                 geometry=[shapely.union_all(rows.geometry.to_numpy())], crs=gdf.crs
             )
-        geoms = encode.to_lonlat(rows, tolerance_m=AREA_TOLERANCE_M, shift=shift)
+        geoms = encode.to_lonlat(_simplified_areas(rows), tolerance_m=0, shift=shift)
         polygons = [p for feature in encode.encode_polygons(geoms, origin) for p in feature]
         out.append(
             {
@@ -317,7 +400,10 @@ def build_payload(results: Results, lang: Lang, basemap: Basemap) -> dict[str, A
     network = results.layer("network")
     barriers = results.layer("barriers")
     network_lines: list[list[int]] = []
-    if network is not None:
+    network_picture: dict[str, Any] | None = None
+    if network is not None and len(network) > NETWORK_VECTOR_LIMIT and shift is None:
+        network_picture = network_image(network)
+    elif network is not None:
         network_lines = encode.encode_lines(
             encode.to_lonlat(network, tolerance_m=NETWORK_TOLERANCE_M, shift=shift), origin
         )
@@ -345,6 +431,7 @@ def build_payload(results: Results, lang: Lang, basemap: Basemap) -> dict[str, A
         ),
         "proposals": _proposals_payload(results.layer("proposals"), shift, origin, lang),
         "network": network_lines,
+        "network_image": network_picture,
         "barriers": barrier_polys,
         "style": {"river": RIVER_COLOUR, "network": NETWORK_COLOUR},
         "title": {

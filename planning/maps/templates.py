@@ -148,6 +148,10 @@ APP_JS = r"""
     L.polyline(D.network.map(dec), { renderer: rNet, color: D.style.network, weight: 1.2,
       opacity: 0.9, interactive: false }).addTo(netGroup);
   }
+  if (D.network_image) {  // city-wide networks come as one picture (see gap_map.network_image)
+    L.imageOverlay(D.network_image.uri, D.network_image.bounds, { pane: 'gmNet', opacity: 0.9,
+      interactive: false }).addTo(netGroup);
+  }
   var firstBase;
   if (D.basemap.tiles.length) {
     var tiles = L.layerGroup(D.basemap.tiles.map(function (t) {
