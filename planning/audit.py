@@ -95,11 +95,14 @@ class AuditResult:
 
 
 def _tiers(ruleset: Ruleset, options: AuditOptions) -> list[Tier]:
-    measure = options.measure or ruleset.parameters.circle_measure
-    speed = options.walk_speed_m_per_s or ruleset.parameters.walk_speed_m_per_s
+    """The ruleset's tiers with the distance this audit measures (GB 50180 metres or time)."""
     tiers = []
     for tier in ruleset.circle_tiers():
-        distance = tier.minutes * 60.0 * speed if measure == "time" else tier.distance_m
+        distance = ruleset.circle_distance_m(
+            tier,
+            measure=options.measure,  # type: ignore[arg-type]
+            walk_speed=options.walk_speed_m_per_s,
+        )
         rule = ruleset.rule(tier.rule_id) if tier.rule_id else None
         tiers.append(
             Tier(

@@ -158,3 +158,39 @@ def test_without_streets_layer_admin_rules_fall_back(tmp_path):
     assert rules["street_centre_coverage"]["verdict"] == "no_data"
     assert rules["tekun_institution_per_county"]["verdict"] == "pass"
     assert rules["tekun_institution_per_county"]["facility_ids"] == ["F3"]
+
+
+def test_time_based_circles_at_an_elderly_speed(tmp_path):
+    """--measure time --walk-speed 0.9: circles of 270 / 540 / 810 m; E4 (930 m) drops out."""
+    gpkg = write_minicity(tmp_path)
+    out = tmp_path / "time"
+    args = [
+        "--quiet", "audit", "--estates", str(gpkg), "--estates-layer", "estates",
+        "--facilities", str(gpkg), "--facilities-layer", "facilities",
+        "--network", str(gpkg), "--network-layer", "roads",
+        "--barriers", str(gpkg), "--barriers-layer", "river",
+        "--rules", "national", "--measure", "time", "--walk-speed", "0.9", "--out", str(out),
+    ]  # fmt: skip
+    assert main(args) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["parameters"]["tiers_m"] == pytest.approx(
+        {"5min": 270.0, "10min": 540.0, "15min": 810.0}
+    )
+    table = pd.read_csv(out / "estates.csv", encoding="utf-8-sig").set_index("estate_id")
+    assert table["covered_15min"].to_dict() == {
+        "E1": True,
+        "E2": True,
+        "E3": True,
+        "E4": False,
+        "E5": True,
+        "E6": False,
+    }
+    assert table["covered_10min"].to_dict() == {
+        "E1": True,
+        "E2": True,
+        "E3": False,
+        "E4": False,
+        "E5": True,
+        "E6": False,
+    }
+    assert summary["totals"]["households_covered"]["15min"] == 2600
