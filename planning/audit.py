@@ -95,7 +95,7 @@ class AuditResult:
 
 
 def _tiers(ruleset: Ruleset, options: AuditOptions) -> list[Tier]:
-    """The ruleset's tiers with the distance this audit measures (GB 50180 metres or time)."""
+    """Return the ruleset's tiers with the distance this audit measures (metres or time)."""
     tiers = []
     for tier in ruleset.circle_tiers():
         distance = ruleset.circle_distance_m(
