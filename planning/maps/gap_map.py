@@ -218,6 +218,44 @@ def _without_small_holes(geom: Any) -> Any:
     return shapely.MultiPolygon(polygons) if len(polygons) > 1 else polygons[0]
 
 
+def network_raster(
+    network: gpd.GeoDataFrame, long_side_px: int
+) -> tuple[Any, tuple[float, float, float, float]]:
+    """Draw network lines into a transparent RGBA image in the layer's own CRS.
+
+    Parameters
+    ----------
+    network : GeoDataFrame
+        Lines in a projected CRS.
+    long_side_px : int
+        Pixels along the longer side of the bounding box.
+
+    Returns
+    -------
+    image, extent
+        A PIL image and its ``(left, right, bottom, top)`` in the layer's coordinates; the
+        image's edges are exactly these bounds.
+    """
+    from PIL import Image, ImageDraw
+
+    x0, y0, x1, y1 = network.total_bounds
+    x1, y1 = max(x1, x0 + 1.0), max(y1, y0 + 1.0)
+    scale = long_side_px / max(x1 - x0, y1 - y0)
+    width = max(round((x1 - x0) * scale), 1)
+    height = max(round((y1 - y0) * scale), 1)
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    coords, index = shapely.get_coordinates(network.geometry.to_numpy(), return_index=True)
+    px = (coords[:, 0] - x0) * (width / (x1 - x0))
+    py = (y1 - coords[:, 1]) * (height / (y1 - y0))
+    starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+    ends = np.r_[starts[1:], len(index)]
+    colour = (*(int(NETWORK_COLOUR[i : i + 2], 16) for i in (1, 3, 5)), 255)
+    for a, b in zip(starts, ends, strict=True):
+        draw.line(list(zip(px[a:b], py[a:b], strict=True)), fill=colour, width=1)
+    return image, (x0, x1, y0, y1)
+
+
 def network_image(network: gpd.GeoDataFrame) -> dict[str, Any]:
     """Draw a large network as one transparent PNG for an image overlay (offline base layer).
 
@@ -232,25 +270,7 @@ def network_image(network: gpd.GeoDataFrame) -> dict[str, Any]:
     import base64
     import io
 
-    from PIL import Image, ImageDraw
-
-    merc = network.to_crs(3857)
-    x0, y0, x1, y1 = merc.total_bounds
-    x1, y1 = max(x1, x0 + 1.0), max(y1, y0 + 1.0)
-    scale = NETWORK_IMAGE_PX / max(x1 - x0, y1 - y0)
-    width = max(round((x1 - x0) * scale), 1)
-    height = max(round((y1 - y0) * scale), 1)
-    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    coords, index = shapely.get_coordinates(merc.geometry.to_numpy(), return_index=True)
-    # The image's edges are the bounds' edges, as Leaflet stretches it.
-    px = (coords[:, 0] - x0) * (width / (x1 - x0))
-    py = (y1 - coords[:, 1]) * (height / (y1 - y0))
-    starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
-    ends = np.r_[starts[1:], len(index)]
-    colour = (*(int(NETWORK_COLOUR[i : i + 2], 16) for i in (1, 3, 5)), 255)
-    for a, b in zip(starts, ends, strict=True):
-        draw.line(list(zip(px[a:b], py[a:b], strict=True)), fill=colour, width=1)
+    image, (x0, x1, y0, y1) = network_raster(network.to_crs(3857), NETWORK_IMAGE_PX)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     corners = gpd.GeoSeries(shapely.points([[x0, y0], [x1, y1]]), crs=3857).to_crs(4326)

@@ -20,7 +20,13 @@ import shapely
 
 from planning.audit_schema import FACILITY_KINDS, VERDICTS
 from planning.maps._write import atomic_write_with
-from planning.maps.gap_map import headline_rows, ruleset_line
+from planning.maps.gap_map import (
+    NETWORK_IMAGE_PX,
+    NETWORK_VECTOR_LIMIT,
+    headline_rows,
+    network_raster,
+    ruleset_line,
+)
 from planning.maps.labels import (
     KIND_COLOURS,
     NETWORK_COLOUR,
@@ -190,7 +196,12 @@ def _draw(ax: Axes, results: Results, lang: Lang) -> list[Any]:
         k: [] for k in ("estate", "fac", "prop", "tier", "street", "base")
     }
     network = results.layer("network")
-    if network is not None:
+    if network is not None and len(network) > NETWORK_VECTOR_LIMIT:
+        # A city-wide network is drawn as one picture: a vector plot of ~1M lines takes minutes.
+        # About the PNG's own resolution; every later plot call redraws it, so keep it light.
+        image, extent = network_raster(network, NETWORK_IMAGE_PX // 2)
+        ax.imshow(image, extent=extent, zorder=1, interpolation="nearest")
+    elif network is not None:
         network.plot(ax=ax, color=NETWORK_COLOUR, linewidth=0.3, zorder=1)
     barriers = results.layer("barriers")
     if barriers is not None:
