@@ -188,8 +188,12 @@ def _cmd_site(args: argparse.Namespace) -> int:
         from planning.proposals import read_candidates
 
         ref = LayerRef(Path(args.candidates), args.candidates_layer)
+        # Candidate tables usually come from the same source as the facilities.
+        candidate_coords = (
+            spec.coords.get("facilities") if isinstance(spec.coords, dict) else spec.coords
+        )
         candidates = read_candidates(
-            ref.path, layer=ref.layer, crs=prepared.inputs.crs, coords=spec.coords
+            ref.path, layer=ref.layer, crs=prepared.inputs.crs, coords=candidate_coords
         )
     options = SitingOptions(
         n_new=args.new,

@@ -84,7 +84,7 @@ class ProjectSpec:
     rules: str = "national"
     out: Path = Path("results")
     fields: dict[str, str] = field(default_factory=dict)
-    coords: str | None = None
+    coords: str | dict[str, str] | None = None
     walk_speed: float | None = None
     measure: str | None = None
     include_planned: bool = False
@@ -151,8 +151,11 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--coords",
-        choices=["wgs84", "gcj02", "bd09"],
-        help="coordinate system of lon/lat columns: Amap/Gaode gcj02 or Baidu bd09 are converted to WGS-84",
+        action="append",
+        metavar="SYSTEM|LAYER=SYSTEM",
+        help="coordinate system of lon/lat columns (wgs84, gcj02 Amap/Gaode, bd09 Baidu), "
+        "converted to WGS-84; one value for all layers or per layer, e.g. "
+        "--coords estates=bd09 --coords facilities=gcj02",
     )
     g.add_argument(
         "--rules", help="ruleset: national/全国, daye/大冶, … or a .toml file (default national)"
@@ -258,6 +261,43 @@ def load_project_file(path: Path) -> ProjectSpec:
     )
 
 
+COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
+INPUT_LAYERS = ("estates", "facilities", "gates", "streets")
+
+
+def parse_coords(values: list[str] | str) -> str | dict[str, str]:
+    """Parse ``--coords`` values: one system for every layer, or ``layer=system`` pairs.
+
+    Examples
+    --------
+    >>> parse_coords(["bd09"])
+    'bd09'
+    >>> parse_coords(["estates=bd09", "facilities=gcj02"])
+    {'estates': 'bd09', 'facilities': 'gcj02'}
+    """
+    items = [values] if isinstance(values, str) else list(values)
+    per_layer: dict[str, str] = {}
+    single: str | None = None
+    for item in items:
+        layer, _, system = item.rpartition("=")
+        system = system.strip().lower()
+        if system not in COORD_SYSTEMS:
+            raise InputFileError(
+                f"--coords {item!r}: unknown coordinate system; use one of {', '.join(COORD_SYSTEMS)}."
+            )
+        if not layer:
+            single = system
+        elif layer.strip() in INPUT_LAYERS:
+            per_layer[layer.strip()] = system
+        else:
+            raise InputFileError(
+                f"--coords {item!r}: unknown layer {layer!r}; use one of {', '.join(INPUT_LAYERS)}."
+            )
+    if per_layer:
+        return {layer: per_layer.get(layer, single or "wgs84") for layer in INPUT_LAYERS}
+    return single or "wgs84"
+
+
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
     """Parse ``"W,S,E,N"`` (WGS-84 degrees) into a tuple, with a clear error for bad input."""
     try:
@@ -297,7 +337,9 @@ def spec_from_args(args: argparse.Namespace, *, needs_network: bool) -> ProjectS
         elif layer and getattr(spec, role) is not None:
             setattr(spec, role, replace(getattr(spec, role), layer=layer))
     spec.fields.update(parse_field_options(getattr(args, "field", []) or []))
-    for name in ("coords", "rules", "walk_speed", "measure", "basemap", "max_snap_m", "place"):
+    if getattr(args, "coords", None):
+        spec.coords = parse_coords(args.coords)
+    for name in ("rules", "walk_speed", "measure", "basemap", "max_snap_m", "place"):
         value = getattr(args, name, None)
         if value is not None:
             setattr(spec, name, value)
@@ -424,7 +466,8 @@ def load_project_network(spec: ProjectSpec, crs: Any) -> tuple[Any, gpd.GeoDataF
         barriers = gpd.read_file(ref.path, layer=ref.layer).to_crs(crs)
     if spec.network is not None:
         ref = resolve_layer(spec.network, "network")
-        net = network.load_network(ref.path, crs=crs, layer=ref.layer, barriers=barriers)
+        extra = {"layer": ref.layer} if ref.layer else {}  # only centre-line files have layers
+        net = network.load_network(ref.path, crs=crs, barriers=barriers, **extra)
     else:
         previous = settings.allow_download
         settings.allow_download = previous or spec.download
