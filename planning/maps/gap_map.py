@@ -272,7 +272,7 @@ def network_image(network: gpd.GeoDataFrame) -> dict[str, Any]:
 
     image, (x0, x1, y0, y1) = network_raster(network.to_crs(3857), NETWORK_IMAGE_PX)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG", compress_level=6)
     corners = gpd.GeoSeries(shapely.points([[x0, y0], [x1, y1]]), crs=3857).to_crs(4326)
     return {
         "uri": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"),
