@@ -24,8 +24,6 @@ from planning.project import (
     spec_from_args,
 )
 
-logger = logging.getLogger("planning")
-
 
 class Console:
     """Progress messages on stderr with elapsed time, silenced by ``--quiet``."""
@@ -88,16 +86,12 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _run_audit(spec: ProjectSpec, console: Console, lang: str) -> Path:
+    from planning.maps import write_all
     from planning.project import run_project_audit
 
     out = run_project_audit(spec, progress=console)
-    try:
-        from planning.maps import write_all
-
-        console("Drawing the gap map and the report")
-        write_all(out, lang=lang, basemap=spec.basemap)
-    except ImportError:  # maps are optional while the package is being assembled
-        logger.warning("maps are not available in this installation; results written without a map")
+    console("Drawing the gap map and the report")
+    write_all(out, lang=lang, basemap=spec.basemap)
     return out
 
 
@@ -170,6 +164,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 def _cmd_site(args: argparse.Namespace) -> int:
     from planning.audit_output import write_results
+    from planning.maps import write_all
     from planning.project import audit_prepared, prepare_project, spec_from_results
     from planning.proposals import SitingOptions, site_centres
 
@@ -213,12 +208,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
     result.siting = outcome.summary
     console(f"Writing results to {spec.out}")
     write_results(result, spec.out)
-    try:
-        from planning.maps import write_all
-
-        write_all(spec.out, lang=args.lang, basemap=spec.basemap)
-    except ImportError:
-        logger.warning("maps are not available in this installation")
+    console("Drawing the gap map with the proposals")
+    write_all(spec.out, lang=args.lang, basemap=spec.basemap)
     if not args.quiet:
         summary = outcome.summary
         print(
