@@ -117,6 +117,24 @@ def _tiers(ruleset: Ruleset, options: AuditOptions) -> list[Tier]:
     return tiers
 
 
+def _no_facilities(crs: Any) -> gpd.GeoDataFrame:
+    """An empty facilities layer with the canonical columns (an audit of estates alone)."""
+    columns: dict[str, Any] = {
+        "facility_id": pd.Series(dtype=str),
+        "name": pd.Series(dtype=str),
+        "kind": pd.Series(dtype=str),
+        "floor_m2": pd.Series(dtype=float),
+        "land_m2": pd.Series(dtype=float),
+        "beds": pd.Series(dtype=float),
+        "nursing_beds": pd.Series(dtype=float),
+        "estate_id": pd.Series(dtype=object),
+        "status": pd.Series(dtype=str),
+        "street": pd.Series(dtype=object),
+        "county": pd.Series(dtype=object),
+    }
+    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=crs))
+
+
 def _origins(inputs: Inputs) -> tuple[gpd.GeoSeries, np.ndarray]:
     """Gates where an estate has them, its representative point otherwise; group = estate row."""
     estates = inputs.estates
@@ -253,7 +271,7 @@ def run_audit(
     facilities = (
         inputs.facilities.reset_index(drop=True).copy()
         if inputs.facilities is not None
-        else gpd.GeoDataFrame({"facility_id": [], "kind": []}, geometry=[], crs=estates.crs)
+        else _no_facilities(estates.crs)
     )
     tiers = _tiers(ruleset, options)
     n_estates = len(estates)

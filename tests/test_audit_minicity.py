@@ -194,3 +194,17 @@ def test_time_based_circles_at_an_elderly_speed(tmp_path):
         "E6": False,
     }
     assert summary["totals"]["households_covered"]["15min"] == 2600
+
+
+def test_estates_alone_give_zero_coverage_and_full_shortfall(tmp_path):
+    gpkg = write_minicity(tmp_path)
+    out = tmp_path / "alone"
+    args = [
+        "--quiet", "audit", "--estates", str(gpkg), "--estates-layer", "estates",
+        "--network", str(gpkg), "--network-layer", "roads", "--rules", "national", "--out", str(out),
+    ]  # fmt: skip
+    assert main(args) == 0
+    table = pd.read_csv(out / "estates.csv", encoding="utf-8-sig").set_index("estate_id")
+    assert not table["covered_15min"].any()
+    assert np.allclose(table["shortfall_m2"], table["required_m2"])
+    assert (table["verdict"] == "both").all()
