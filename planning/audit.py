@@ -118,7 +118,7 @@ def _tiers(ruleset: Ruleset, options: AuditOptions) -> list[Tier]:
 
 
 def _no_facilities(crs: Any) -> gpd.GeoDataFrame:
-    """An empty facilities layer with the canonical columns (an audit of estates alone)."""
+    """Return an empty facilities layer with the canonical columns (estates audited alone)."""
     columns: dict[str, Any] = {
         "facility_id": pd.Series(dtype=str),
         "name": pd.Series(dtype=str),
