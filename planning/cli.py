@@ -245,32 +245,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lang", choices=["zh", "en"], default="zh", help="language of reports and maps"
     )
+    # The same options after the command name (`eldercare audit … -q`); SUPPRESS keeps the
+    # values given before it when they are not repeated after it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
+    common.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
+    add_parser = sub.add_parser
 
-    p = sub.add_parser(
+    def add_with_common(*args: object, **kwargs: object) -> argparse.ArgumentParser:
+        kwargs.setdefault("parents", [common])
+        return add_parser(*args, **kwargs)  # type: ignore[arg-type]
+
+    p = add_with_common(
         "validate", help="check input files and report every problem (exit 2 if unusable)"
     )
     add_input_arguments(p)
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("rules", help="list rulesets or show one with citations")
+    p = add_with_common("rules", help="list rulesets or show one with citations")
     rsub = p.add_subparsers(dest="rules_command", required=True)
-    rsub.add_parser("list", help="list the rulesets shipped with the tool")
-    show = rsub.add_parser("show", help="print every rule of a ruleset with its citation")
+    rsub.add_parser("list", help="list the rulesets shipped with the tool", parents=[common])
+    show = rsub.add_parser(
+        "show", help="print every rule of a ruleset with its citation", parents=[common]
+    )
     show.add_argument("name", help="ruleset id, Chinese name, pinyin, or a .toml file")
     p.set_defaults(func=_cmd_rules)
 
-    p = sub.add_parser("audit", help="audit floor area and service circles; write results to --out")
+    p = add_with_common(
+        "audit", help="audit floor area and service circles; write results to --out"
+    )
     add_input_arguments(p)
     add_network_arguments(p)
     p.set_defaults(func=_cmd_audit)
 
-    p = sub.add_parser("demo", help="run the audit on the bundled sample district into maps/demo/")
+    p = add_with_common("demo", help="run the audit on the bundled sample district into maps/demo/")
     p.add_argument("--out", help="results folder (default maps/demo)")
     p.add_argument("--rules", default="national", help="ruleset (default national 全国)")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("map", help="redraw gap_map.html and the report from a results folder")
+    p = add_with_common("map", help="redraw gap_map.html and the report from a results folder")
     p.add_argument("results", help="results folder written by audit or demo")
     p.add_argument(
         "--basemap",
@@ -281,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tianditu-key", help="天地图 key (or ELDERCARE_TIANDITU_KEY)")
     p.set_defaults(func=_cmd_map)
 
-    p = sub.add_parser("site", help="propose new centres (选址) that raise service-circle coverage")
+    p = add_with_common(
+        "site", help="propose new centres (选址) that raise service-circle coverage"
+    )
     p.add_argument(
         "--audit", metavar="DIR", help="re-use the inputs of an earlier audit's results folder"
     )

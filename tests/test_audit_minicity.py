@@ -208,3 +208,12 @@ def test_estates_alone_give_zero_coverage_and_full_shortfall(tmp_path):
     assert not table["covered_15min"].any()
     assert np.allclose(table["shortfall_m2"], table["required_m2"])
     assert (table["verdict"] == "both").all()
+
+
+def test_common_options_work_after_the_command(capsys):
+    assert main(["rules", "show", "daye", "--lang", "en"]) == 0
+    english = capsys.readouterr().out
+    assert english.startswith("Ruleset daye")
+    assert main(["--lang", "en", "rules", "show", "daye"]) == 0
+    assert capsys.readouterr().out == english
+    assert main(["rules", "list", "-q"]) == 0
