@@ -135,7 +135,14 @@ def _write_gpkg(result: AuditResult, path: Path) -> None:
             frame = frame.copy()
             for column in frame.columns:
                 if str(frame[column].dtype) == "boolean":
-                    frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+                    # A GeoPackage boolean field cannot hold "no rule applies": keep true
+                    # booleans when every row has a value, text otherwise.
+                    values = frame[column]
+                    frame[column] = (
+                        values.astype(bool)
+                        if values.notna().all()
+                        else values.astype(object).where(values.notna(), None)
+                    )
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists())
 
 
