@@ -7,6 +7,7 @@ totals written to ``summary.json``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -21,7 +22,7 @@ from planning.analysis.admin_rules import (
     street_centre_coverage,
 )
 from planning.analysis.coverage import coverage_share
-from planning.rules import Ruleset
+from planning.rules import Rule, Ruleset
 
 if TYPE_CHECKING:
     from planning.audit import Tier
@@ -91,6 +92,140 @@ def _pct(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 2)
 
 
+@dataclass(frozen=True)
+class _Tables:
+    """What the rule checks read: the audited estates and the counted facilities and streets."""
+
+    tiers: list[Tier]
+    estates: pd.DataFrame
+    facilities: pd.DataFrame
+    streets: pd.DataFrame
+
+
+def _judged(rule: Rule, value: float | None, detail: str, **lists: list[str]) -> RuleCheck:
+    """Judge one figure against the rule's own minimum."""
+    figure = None if value is None else _pct(value) if rule.unit == "pct" else value
+    verdict = judge(value, rule.minimum, rule.report_only)
+    return RuleCheck(rule.id, verdict, figure, rule.minimum, rule.unit, detail, **lists)
+
+
+def _no_data(rule: Rule, why: str) -> RuleCheck:
+    return RuleCheck(rule.id, "no_data", None, rule.minimum, rule.unit, why)
+
+
+def _per_estate(rule: Rule, t: _Tables) -> RuleCheck:
+    """Floor area or land per estate: the share of estates of the rule's status that meet it."""
+    floor = rule.kind == "floor_area_per_households"
+    column, ok_column = ("area_rule_id", "area_ok") if floor else ("land_rule_id", "land_ok")
+    rows = t.estates[t.estates[column].eq(rule.id).fillna(False)]
+    if not len(rows):
+        return _no_data(rule, "no estate of this status")
+    bad = rows[rows[ok_column].eq(False).fillna(False)]
+    share = 100.0 * (1 - len(bad) / len(rows))
+    return RuleCheck(
+        rule.id,
+        "report" if rule.report_only else ("pass" if bad.empty else "fail"),
+        _pct(share),
+        100.0,
+        "pct_estates",
+        f"{len(rows) - len(bad)} of {len(rows)} {rule.applies_to} estates meet "
+        f"≥ {rule.minimum:g} {UNIT_TEXT.get(rule.unit, rule.unit)}",
+        failing=bad["estate_id"].astype(str).tolist(),
+    )
+
+
+def _service_circle(rule: Rule, t: _Tables) -> RuleCheck:
+    """Share of households within the tier, against the plan's coverage target if any."""
+    tier = next((x for x in t.tiers if x.rule is not None and x.rule.id == rule.id), None)
+    if tier is None:
+        return _no_data(rule, "tier not measured")
+    covered = t.estates[f"covered_{tier.name}"].to_numpy(bool)
+    overall = coverage_share(covered, t.estates["households"].to_numpy(float))
+    value = 100.0 * float(overall["share"].iloc[0]) if len(overall) else float("nan")
+    return RuleCheck(
+        rule.id,
+        judge(value, tier.target_pct, tier.target_pct is None),
+        _pct(value),
+        tier.target_pct,
+        "pct",
+        f"households within {tier.distance_m:.0f} m of {', '.join(tier.facility_kinds)}",
+        facility_ids=sorted(set(t.estates[f"nearest_{tier.name}_id"].dropna().astype(str))),
+        failing=t.estates.loc[~covered, "estate_id"].astype(str).tolist(),
+    )
+
+
+def _admin_unit_coverage(rule: Rule, t: _Tables) -> RuleCheck:
+    """Share of streets (街道/乡镇) with a facility of the counted kinds."""
+    street_ids = t.facilities.get("street_id", pd.Series(dtype=object))
+    if t.streets["geometry"].isna().all() and not street_ids.notna().any():
+        return _no_data(rule, "no streets layer (--streets) and no street names on the facilities")
+    share, counts, ids = street_centre_coverage(t.streets, t.facilities, rule.facility_kinds)
+    return _judged(
+        rule,
+        share,
+        f"{int((counts > 0).sum())} of {len(counts)} streets have one",
+        facility_ids=ids,
+        failing=counts[counts == 0].index.astype(str).tolist(),
+    )
+
+
+def _count_per_admin_unit(rule: Rule, t: _Tables) -> RuleCheck:
+    """At least n facilities per county (县/区); without county names the study area is one."""
+    study_area = "研究区"
+    streets, facilities = t.streets, t.facilities
+    county = (
+        streets["county"].fillna(study_area)
+        if "county" in streets
+        else pd.Series([study_area] * len(streets))
+    )
+    county_of_street = dict(zip(streets["street_id"], county, strict=False))
+    fac = facilities.assign(
+        county=facilities.get("street_id", pd.Series(dtype=object)).map(county_of_street)
+    )
+    if "county" in facilities and facilities["county"].notna().any():
+        fac["county"] = facilities["county"].fillna(fac["county"])
+    if county.eq(study_area).all():
+        fac["county"] = fac["county"].fillna(study_area)
+    counts = count_per_unit(county, fac, rule.facility_kinds)
+    need = rule.minimum or 1
+    value = float(counts.min()) if len(counts) else float("nan")
+    return RuleCheck(
+        rule.id,
+        judge(value, need, rule.report_only),
+        value,
+        need,
+        rule.unit,
+        f"fewest per county: {value:.0f} (counties: {len(counts)})",
+        facility_ids=fac[fac["kind"].isin(rule.facility_kinds)]["facility_id"].astype(str).tolist(),
+        failing=counts[counts < need].index.astype(str).tolist(),
+    )
+
+
+def _attribute_share(rule: Rule, t: _Tables) -> RuleCheck:
+    """Judge a share of two facility attributes, e.g. nursing-type beds / beds (护理型床位占比)."""
+    if not rule.evaluable:
+        return _no_data(rule, "not evaluated: needs data the inputs do not carry")
+    numerator = str(rule.params.get("numerator", "nursing_beds"))
+    denominator = str(rule.params.get("denominator", "beds"))
+    share, ids = float("nan"), list[str]()
+    if len(t.facilities) and {numerator, denominator} <= set(t.facilities.columns):
+        share, ids = nursing_bed_share(
+            t.facilities.rename(columns={numerator: "nursing_beds", denominator: "beds"}),
+            rule.facility_kinds,
+        )
+    return _judged(rule, share, f"{numerator} / {denominator}", facility_ids=ids)
+
+
+_CHECKS = {
+    "floor_area_per_households": _per_estate,
+    "land_per_capita": _per_estate,
+    "service_circle": _service_circle,
+    "admin_unit_coverage": _admin_unit_coverage,
+    "count_per_admin_unit": _count_per_admin_unit,
+    "attribute_share": _attribute_share,
+}
+
+
 def rule_checks(
     ruleset: Ruleset,
     tiers: list[Tier],
@@ -105,155 +240,14 @@ def rule_checks(
     list of RuleCheck
         In the ruleset's order; rules that need data the inputs lack give ``no_data``.
     """
-    checks: list[RuleCheck] = []
+    tables = _Tables(tiers, estates, facilities, streets)
+    checks = []
     for rule in ruleset.rules:
-        if rule.kind in ("floor_area_per_households", "land_per_capita"):
-            column = "area_rule_id" if rule.kind == "floor_area_per_households" else "land_rule_id"
-            ok_column = "area_ok" if rule.kind == "floor_area_per_households" else "land_ok"
-            rows = estates[estates[column].eq(rule.id).fillna(False)]
-            if not len(rows):
-                checks.append(
-                    RuleCheck(
-                        rule.id,
-                        "no_data",
-                        None,
-                        rule.minimum,
-                        rule.unit,
-                        "no estate of this status",
-                    )
-                )
-                continue
-            bad = rows[rows[ok_column].eq(False).fillna(False)]
-            share = 100.0 * (1 - len(bad) / len(rows))
-            verdict = "report" if rule.report_only else ("pass" if bad.empty else "fail")
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    verdict,
-                    _pct(share),
-                    100.0,
-                    "pct_estates",
-                    f"{len(rows) - len(bad)} of {len(rows)} {rule.applies_to} estates meet "
-                    f"≥ {rule.minimum:g} {UNIT_TEXT.get(rule.unit, rule.unit)}",
-                    failing=bad["estate_id"].astype(str).tolist(),
-                )
-            )
-        elif rule.kind == "service_circle":
-            tier = next((t for t in tiers if t.rule is not None and t.rule.id == rule.id), None)
-            if tier is None:
-                continue
-            overall = coverage_share(
-                estates[f"covered_{tier.name}"].to_numpy(bool),
-                estates["households"].to_numpy(float),
-            )
-            value = 100.0 * float(overall["share"].iloc[0]) if len(overall) else float("nan")
-            outside = estates[~estates[f"covered_{tier.name}"].astype(bool)]
-            used = sorted(set(estates[f"nearest_{tier.name}_id"].dropna().astype(str)))
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    judge(value, tier.target_pct, tier.target_pct is None),
-                    _pct(value),
-                    tier.target_pct,
-                    "pct",
-                    f"households within {tier.distance_m:.0f} m of {', '.join(tier.facility_kinds)}",
-                    facility_ids=used,
-                    failing=outside["estate_id"].astype(str).tolist(),
-                )
-            )
-        elif rule.kind == "admin_unit_coverage":
-            no_layer = streets["geometry"].isna().all()
-            if no_layer and not facilities.get("street_id", pd.Series(dtype=object)).notna().any():
-                checks.append(
-                    RuleCheck(
-                        rule.id,
-                        "no_data",
-                        None,
-                        rule.minimum,
-                        rule.unit,
-                        "no streets layer (--streets) and no street names on the facilities",
-                    )
-                )
-                continue
-            share, counts, ids = street_centre_coverage(streets, facilities, rule.facility_kinds)
-            without = counts[counts == 0].index.astype(str).tolist()
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    judge(share, rule.minimum, rule.report_only),
-                    _pct(share),
-                    rule.minimum,
-                    rule.unit,
-                    f"{int((counts > 0).sum())} of {len(counts)} streets have one",
-                    facility_ids=ids,
-                    failing=without,
-                )
-            )
-        elif rule.kind == "count_per_admin_unit":
-            # Without county names the whole study area (研究区) is one county.
-            study_area = "研究区"
-            county = (
-                streets["county"].fillna(study_area)
-                if "county" in streets
-                else pd.Series([study_area] * len(streets))
-            )
-            county_of_street = dict(zip(streets["street_id"], county, strict=False))
-            fac = facilities.assign(
-                county=facilities.get("street_id", pd.Series(dtype=object)).map(county_of_street)
-            )
-            if "county" in facilities and facilities["county"].notna().any():
-                fac["county"] = facilities["county"].fillna(fac["county"])
-            if county.eq(study_area).all():
-                fac["county"] = fac["county"].fillna(study_area)
-            counts = count_per_unit(county, fac, rule.facility_kinds)
-            need = rule.minimum or 1
-            failing = counts[counts < need].index.astype(str).tolist()
-            ids = fac[fac["kind"].isin(rule.facility_kinds)]["facility_id"].astype(str).tolist()
-            value = float(counts.min()) if len(counts) else float("nan")
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    judge(value, need, rule.report_only),
-                    value,
-                    need,
-                    rule.unit,
-                    f"fewest per county: {value:.0f} (counties: {len(counts)})",
-                    facility_ids=ids,
-                    failing=failing,
-                )
-            )
-        elif rule.kind == "attribute_share" and rule.evaluable:
-            numerator = str(rule.params.get("numerator", "nursing_beds"))
-            denominator = str(rule.params.get("denominator", "beds"))
-            if len(facilities) and {numerator, denominator} <= set(facilities.columns):
-                share, ids = nursing_bed_share(
-                    facilities.rename(columns={numerator: "nursing_beds", denominator: "beds"}),
-                    rule.facility_kinds,
-                )
-            else:
-                share, ids = float("nan"), []
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    judge(share, rule.minimum, rule.report_only),
-                    _pct(share),
-                    rule.minimum,
-                    rule.unit,
-                    f"{numerator} / {denominator}",
-                    facility_ids=ids,
-                )
-            )
+        check = _CHECKS.get(rule.kind)
+        if check is None:
+            checks.append(_no_data(rule, "not evaluated: needs data the inputs do not carry"))
         else:
-            checks.append(
-                RuleCheck(
-                    rule.id,
-                    "no_data",
-                    None,
-                    rule.minimum,
-                    rule.unit,
-                    "not evaluated: needs data the inputs do not carry",
-                )
-            )
+            checks.append(check(rule, tables))
     return checks
 
 
