@@ -16,6 +16,7 @@ import argparse
 import dataclasses
 import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyogrio.errors import DataSourceError
+from scipy.sparse import csgraph
 
 from planning._errors import InputDataError, InputFileError
 from planning._sample_names import (
@@ -41,6 +43,8 @@ from planning._sample_names import (
     design_report,
     facility_size,
     failures_markdown,
+    road_graph,
+    station_land,
     write_estates_shapefile,
     write_facilities_xlsx,
     write_gpkg,
@@ -65,13 +69,19 @@ RIVERSIDE_OFFSET = 15.0
 #: Zone: P(block is residential), P(block holds two estates), built-year range, P(built ≥ 2019).
 _ZONES = {
     "old": (0.50, 0.40, 1985, 2008, 0.0),
-    "central": (0.44, 0.30, 1995, 2018, 0.15),
-    "new": (0.42, 0.15, 2008, 2018, 0.6),
-    "north": (0.42, 0.25, 2000, 2018, 0.3),
+    "central": (0.44, 0.30, 1995, 2018, 0.08),
+    "new": (0.42, 0.15, 2008, 2018, 0.45),
+    "north": (0.42, 0.25, 2000, 2018, 0.15),
     "rural": (0.40, 0.0, 1992, 2016, 0.0),
 }
 #: Households per 1,000 m² of estate by era (older walk-ups and new high-rises are denser).
-_DENSITY = {"old": (28, 42), "mid": (20, 34), "new": (26, 50), "rural": (8, 14)}
+_DENSITY = {"old": (15, 24), "mid": (11, 19), "new": (13, 26), "rural": (6, 10)}
+#: Linked stations keep this straight-line distance (m) from estates that must stay outside
+#: every 15-minute circle (walking is never shorter), and aim for this spacing between each
+#: other and the stand-alone stations and centres, so that their surplus reaches other estates.
+_KEEP_CLEAR_M, _SPACING_M = 1000.0, 650.0
+#: Estates with a gate this far (m) on foot from a station may share its surplus (调剂).
+_SHARE_REACH_M = 500.0
 #: Wall setback (m) from the road centre-line: base + uniform(0, extra).
 _SETBACK = {"arterial": (20.0, 8.0), "branch": (10.0, 6.0), "river": (12.0, 5.0)}
 Coord = tuple[float, float]
@@ -434,25 +444,102 @@ def _place_estates(
     return estates, gates
 
 
+def _walker(
+    roads: list[_Road], gates: list[tuple[str, str, str, Coord]], limit_m: float
+) -> Callable[[Coord], np.ndarray]:
+    """Return a function: road endpoint → ids of the estates with a gate within ``limit_m`` on foot."""
+    graph, node = road_graph(gpd.GeoSeries([shapely.LineString(r.coords) for r in _node(roads)]))
+    gate_nodes = np.array([node[g[3]] for g in gates])
+    owner = np.array([g[1] for g in gates])
+
+    def reach(point: Coord) -> np.ndarray:
+        dist = csgraph.dijkstra(graph, directed=False, indices=node[point], limit=limit_m)
+        return np.unique(owner[dist[gate_nodes] <= limit_m])
+
+    return reach
+
+
+def _protected(estates: list[_Estate], facilities: list[_Facility]) -> shapely.MultiPolygon:
+    """Return the estates that must stay outside every 15-minute circle (一刻钟服务圈).
+
+    They are the rural north-east, the south-east corner and the south-bank estates within
+    1,000 m in a straight line of the north-bank station (the river test).
+    """
+    north_station = min(  # the stand-alone station by the north bank (lowest in street 3)
+        (f.point for f in facilities if f.kind == "community_station" and f.street == 3),
+        key=lambda p: p[1],
+    )
+    keep = []
+    for e in estates:
+        wall = shapely.Polygon(e.ring)
+        corner = e.centre[0] > X_ART[6] and e.centre[1] < Y_ART[1]
+        river = e.street != 3 and shapely.distance(wall, shapely.Point(north_station)) <= 1000
+        if e.zone == "rural" or corner or river:
+            keep.append(wall)
+    return shapely.MultiPolygon(keep)
+
+
 def _link_stations(
-    rng: np.random.Generator, estates: list[_Estate], facilities: list[_Facility], names: NameBook
+    rng: np.random.Generator,
+    estates: list[_Estate],
+    facilities: list[_Facility],
+    names: NameBook,
+    reach: Callable[[Coord], np.ndarray],
 ) -> None:
-    """Put community stations at the centre of chosen estates: some meet the floor standard."""
+    """Put community stations (本小区配建) at the centre of chosen estates.
+
+    ``pass`` stations meet the floor standard on their own estate's households; those of
+    existing estates are large and go where most existing estates not yet within 500 m on foot
+    (``reach``) of a station or centre can share their surplus (调剂). ``short`` ones do not meet
+    it. No existing station comes within 1,000 m of the estates designed to stay outside every
+    circle (a planned one may: it does not count in the circles yet).
+    """
+    protected = _protected(estates, facilities)
+    existing = {e.estate_id for e in estates if e.status == "existing"}
     used: set[str] = set()
-    for zone, outcome, status in LINKED:
-        lo, hi = (900, 3300) if outcome == "pass" else (1600, 4000)
-        fits = [e for e in estates if e.zone == zone and lo <= e.households <= hi]
-        cands = [e for e in fits if e.estate_id not in used] or [
-            e for e in estates if e.zone == zone
+    placed = [f.point for f in facilities if f.kind in ("community_station", "street_centre")]
+    served = set(itertools.chain.from_iterable(reach(p) for p in placed))
+    for zone, estate_status, outcome, status in LINKED:
+        lo, hi = (500, 2500) if outcome == "pass" else (1100, 4000)  # 150 m² is short
+        free = [
+            e
+            for e in estates
+            if e.status == estate_status
+            and e.estate_id not in used
+            and (
+                status == "planned"  # planned stations do not count in the circles
+                or shapely.distance(protected, shapely.Point(e.centre)) > _KEEP_CLEAR_M
+            )
         ]
+        pool = [e for e in free if e.zone == zone] or free
+        fits = [e for e in pool if lo <= e.households <= hi] or [
+            e for e in free if lo <= e.households <= hi
+        ]
+        spaced = [
+            e for e in fits if min(np.hypot(*np.subtract(e.centre, p)) for p in placed) > _SPACING_M
+        ]
+        cands = spaced or fits or pool
+        if not cands:
+            continue
+        if outcome == "pass" and estate_status == "existing":  # most unserved neighbours
+            gain = [len((set(reach(e.centre)) & existing) - served) for e in cands]
+            cands = [e for e, g in zip(cands, gain, strict=True) if g == max(gain)]
         e = cands[int(rng.integers(len(cands)))]
         used.add(e.estate_id)
+        placed.append(e.centre)
+        served |= set(reach(e.centre))
         standard = 20.0 if e.status == "new" else 15.0
-        ratio = standard + rng.uniform(1, 8) if outcome == "pass" else rng.uniform(5, 11)
-        floor = float(np.clip(np.ceil(e.households * ratio / 1000) * 10, 150, 800))
+        need = e.households * standard / 100
+        if outcome == "short":
+            floor = e.households * rng.uniform(5, 10) / 100
+        elif e.status == "new":
+            floor = need * rng.uniform(1.05, 1.4)
+        else:
+            floor = max(need * rng.uniform(1.1, 1.5), rng.uniform(700, 800))
+        floor = float(np.clip(np.ceil(floor / 10) * 10, 150, 800))
         subtype, name = names.facility("community_station", "", e.name)
         args = (name, "community_station", subtype, status, e.estate_id, e.centre, e.street)
-        facilities.append(_Facility(*args, floor))
+        facilities.append(_Facility(*args, floor, station_land(rng, floor)))
 
 
 def _streets(river: dict[str, np.ndarray]) -> list[shapely.Polygon]:
@@ -493,7 +580,7 @@ def build_sample_district(seed: int = DEFAULT_SEED) -> SampleDistrict:
     names = NameBook(rng)
     facilities = _place_standalone(rng, blocks, roads, names)
     estates, gates = _place_estates(rng, blocks, roads, names)
-    _link_stations(rng, estates, facilities, names)
+    _link_stations(rng, estates, facilities, names, _walker(roads, gates, _SHARE_REACH_M))
     street = [name for _, name in STREETS]
     noded = _node(roads)
     lines = shapely.linestrings(
