@@ -38,13 +38,15 @@ from planning._sample_names import (
     RIVER_NAME,
     STANDALONE,
     STREETS,
-    Design,
     NameBook,
-    design_report,
     facility_size,
+    station_land,
+)
+from planning._sample_output import (
+    Design,
+    design_report,
     failures_markdown,
     road_graph,
-    station_land,
     write_estates_shapefile,
     write_facilities_xlsx,
     write_gpkg,
