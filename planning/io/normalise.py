@@ -194,18 +194,7 @@ def _households(frame: gpd.GeoDataFrame, ctx: _Ctx) -> tuple[gpd.GeoDataFrame, n
     """Parse households; drop (with the reason) rows whose households are unusable."""
     source = _column(frame, ctx, "households")
     if source is None:
-        columns = ", ".join(
-            str(c) for c in frame.columns if c not in ("geometry", "source_row", "_id")
-        )
-        ctx.report.add(
-            "column_missing",
-            file=ctx.file,
-            layer=ctx.layer,
-            count=len(frame),
-            field="households",
-            label="户数",
-            columns=columns,
-        )
+        _report_missing_column(frame, ctx, "households", "户数")
         return frame, np.zeros(len(frame), dtype=np.int64)
     raw = source.to_numpy()
     values = np.array([np.nan if (p := parse_number(v)) is None else p for v in raw], dtype=float)
@@ -235,6 +224,20 @@ def _households(frame: gpd.GeoDataFrame, ctx: _Ctx) -> tuple[gpd.GeoDataFrame, n
     frame = frame.drop(columns="_households")
     ctx.add("households_non_integer", frame, values != np.round(values))
     return frame, np.round(values).astype(np.int64)
+
+
+def _report_missing_column(frame: pd.DataFrame, ctx: _Ctx, field: str, label: str) -> None:
+    """Report a required column that is absent, listing the columns the planner's file has."""
+    columns = ", ".join(str(c) for c in frame.columns if c not in ("geometry", "source_row", "_id"))
+    ctx.report.add(
+        "column_missing",
+        file=ctx.file,
+        layer=ctx.layer,
+        count=len(frame),
+        field=field,
+        label=label,
+        columns=columns,
+    )
 
 
 def _estates(frame: gpd.GeoDataFrame, ctx: _Ctx, cutoff: int | None) -> gpd.GeoDataFrame:
@@ -394,16 +397,7 @@ def _gates(frame: gpd.GeoDataFrame, ctx: _Ctx) -> gpd.GeoDataFrame:
     out["gate_id"] = frame["_id"].astype("str")
     link = _column(frame, ctx, "estate_id")
     if link is None:
-        columns = ", ".join(str(c) for c in frame.columns if c not in ("geometry", "source_row"))
-        ctx.report.add(
-            "column_missing",
-            file=ctx.file,
-            layer=ctx.layer,
-            count=len(frame),
-            field="estate_id",
-            label="所属小区编号",
-            columns=columns,
-        )
+        _report_missing_column(frame, ctx, "estate_id", "所属小区编号")
         values: list[str | None] = [None] * len(frame)
     else:
         values = [_id_string(v) for v in link]
