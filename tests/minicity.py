@@ -92,6 +92,20 @@ def write_minicity(folder: Path) -> Path:
     return path
 
 
+def cli_args(
+    command: str,
+    gpkg: Path,
+    out: Path,
+    layers: tuple[str, ...] = ("estates", "facilities", "streets", "network", "barriers"),
+) -> list[str]:
+    """Command-line arguments running ``command`` on the mini city with the given layers."""
+    layer_of = {"network": "roads", "barriers": "river"}
+    args = ["--quiet", command]
+    for role in layers:
+        args += [f"--{role}", str(gpkg), f"--{role}-layer", layer_of.get(role, role)]
+    return [*args, "--rules", "national", "--out", str(out)]
+
+
 # estate_id: (required_m2, onsite_m2, shared_m2, shortfall_m2,
 #             land_required_m2, land_provided_m2,
 #             nearest 15-min facility, walk_15min_m, walk_10min_m or None, walk_5min_m or None, verdict)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from planning.cli import main
-from tests.minicity import EXPECTED, write_minicity
+from tests.minicity import EXPECTED, cli_args, write_minicity
 
 
 @pytest.fixture(scope="module")
@@ -16,18 +16,7 @@ def audit_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("minicity")
     gpkg = write_minicity(folder)
     out = folder / "out"
-    code = main(
-        [
-            "--quiet", "audit",
-            "--estates", str(gpkg), "--estates-layer", "estates",
-            "--facilities", str(gpkg), "--facilities-layer", "facilities",
-            "--streets", str(gpkg), "--streets-layer", "streets",
-            "--network", str(gpkg), "--network-layer", "roads",
-            "--barriers", str(gpkg), "--barriers-layer", "river",
-            "--rules", "national", "--out", str(out),
-        ]
-    )  # fmt: skip
-    assert code == 0
+    assert main(cli_args("audit", gpkg, out)) == 0
     return out
 
 
@@ -122,15 +111,7 @@ def test_geopackage_layers_match_the_tables(audit_dir):
 def test_rerun_gives_identical_files(audit_dir, tmp_path):
     gpkg = audit_dir.parent / "minicity.gpkg"
     out = tmp_path / "again"
-    args = [
-        "--quiet", "audit", "--estates", str(gpkg), "--estates-layer", "estates",
-        "--facilities", str(gpkg), "--facilities-layer", "facilities",
-        "--streets", str(gpkg), "--streets-layer", "streets",
-        "--network", str(gpkg), "--network-layer", "roads",
-        "--barriers", str(gpkg), "--barriers-layer", "river",
-        "--rules", "national", "--out", str(out),
-    ]  # fmt: skip
-    assert main(args) == 0
+    assert main(cli_args("audit", gpkg, out)) == 0
     for name in ("estates.csv", "streets.csv", "audit.xlsx", "results.gpkg"):
         assert (out / name).read_bytes() == (audit_dir / name).read_bytes(), name
     first = json.loads((audit_dir / "summary.json").read_text(encoding="utf-8"))
@@ -143,13 +124,7 @@ def test_without_streets_layer_admin_rules_fall_back(tmp_path):
     """No streets layer: the street-centre rule has no data; the county rule counts the study area."""
     gpkg = write_minicity(tmp_path)
     out = tmp_path / "nostreets"
-    args = [
-        "--quiet", "audit", "--estates", str(gpkg), "--estates-layer", "estates",
-        "--facilities", str(gpkg), "--facilities-layer", "facilities",
-        "--network", str(gpkg), "--network-layer", "roads",
-        "--barriers", str(gpkg), "--barriers-layer", "river",
-        "--rules", "national", "--out", str(out),
-    ]  # fmt: skip
+    args = cli_args("audit", gpkg, out, ("estates", "facilities", "network", "barriers"))
     assert main(args) == 0
     rules = {
         r["rule_id"]: r
@@ -164,14 +139,8 @@ def test_time_based_circles_at_an_elderly_speed(tmp_path):
     """--measure time --walk-speed 0.9: circles of 270 / 540 / 810 m; E4 (930 m) drops out."""
     gpkg = write_minicity(tmp_path)
     out = tmp_path / "time"
-    args = [
-        "--quiet", "audit", "--estates", str(gpkg), "--estates-layer", "estates",
-        "--facilities", str(gpkg), "--facilities-layer", "facilities",
-        "--network", str(gpkg), "--network-layer", "roads",
-        "--barriers", str(gpkg), "--barriers-layer", "river",
-        "--rules", "national", "--measure", "time", "--walk-speed", "0.9", "--out", str(out),
-    ]  # fmt: skip
-    assert main(args) == 0
+    args = cli_args("audit", gpkg, out, ("estates", "facilities", "network", "barriers"))
+    assert main([*args, "--measure", "time", "--walk-speed", "0.9"]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["parameters"]["tiers_m"] == pytest.approx(
         {"5min": 270.0, "10min": 540.0, "15min": 810.0}
@@ -199,11 +168,7 @@ def test_time_based_circles_at_an_elderly_speed(tmp_path):
 def test_estates_alone_give_zero_coverage_and_full_shortfall(tmp_path):
     gpkg = write_minicity(tmp_path)
     out = tmp_path / "alone"
-    args = [
-        "--quiet", "audit", "--estates", str(gpkg), "--estates-layer", "estates",
-        "--network", str(gpkg), "--network-layer", "roads", "--rules", "national", "--out", str(out),
-    ]  # fmt: skip
-    assert main(args) == 0
+    assert main(cli_args("audit", gpkg, out, ("estates", "network"))) == 0
     table = pd.read_csv(out / "estates.csv", encoding="utf-8-sig").set_index("estate_id")
     assert not table["covered_15min"].any()
     assert np.allclose(table["shortfall_m2"], table["required_m2"])

@@ -7,19 +7,11 @@ import pandas as pd
 import pytest
 
 from planning.cli import main
-from tests.minicity import X0, Y0, write_minicity
+from tests.minicity import X0, Y0, cli_args, write_minicity
 
 
 def _args(gpkg, out):
-    return [
-        "--quiet", "site",
-        "--estates", str(gpkg), "--estates-layer", "estates",
-        "--facilities", str(gpkg), "--facilities-layer", "facilities",
-        "--streets", str(gpkg), "--streets-layer", "streets",
-        "--network", str(gpkg), "--network-layer", "roads",
-        "--barriers", str(gpkg), "--barriers-layer", "river",
-        "--rules", "national", "--out", str(out),
-    ]  # fmt: skip
+    return cli_args("site", gpkg, out)
 
 
 def test_site_covers_the_outside_estate(tmp_path):
