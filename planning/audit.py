@@ -89,6 +89,10 @@ class AuditResult:
     checks: list[RuleCheck]
     totals: dict[str, Any]
     inputs: dict[str, str]
+    #: The estates' attachment points (gates, else representative points) and the estate row of
+    #: each, kept so siting measures from the same points without snapping again.
+    origins: network.Snapped
+    origin_groups: np.ndarray
     parameters: dict[str, Any] = field(default_factory=dict)
     proposals: gpd.GeoDataFrame | None = None
     siting: dict[str, Any] | None = None
@@ -135,8 +139,11 @@ def _no_facilities(crs: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=crs))
 
 
-def _origins(inputs: Inputs) -> tuple[gpd.GeoSeries, np.ndarray]:
-    """Gates where an estate has them, its representative point otherwise; group = estate row."""
+def estate_origins(inputs: Inputs) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Return the points estates are measured from and each one's estate row.
+
+    Gates (小区出入口) where an estate has them, its representative point otherwise.
+    """
     estates = inputs.estates
     position = pd.Series(np.arange(len(estates)), index=estates["estate_id"].astype(str))
     points: list[Any] = []
@@ -277,7 +284,7 @@ def run_audit(
     n_estates = len(estates)
 
     say(f"Snapping {n_estates} estates and {len(facilities)} facilities to the walking network")
-    origin_points, groups = _origins(inputs)
+    origin_points, groups = estate_origins(inputs)
     origin_snaps = network.snap(net, origin_points)
     fac_snaps = network.snap(net, facilities.geometry)
     reachable = np.zeros(n_estates, dtype=bool)
@@ -383,6 +390,8 @@ def run_audit(
         checks=checks,
         totals=totals,
         inputs=dict(inputs.source_files),
+        origins=origin_snaps,
+        origin_groups=groups,
         parameters={
             "version": __version__,
             "measure": options.measure or params.circle_measure,

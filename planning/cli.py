@@ -203,7 +203,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
     console(
         "Choosing sites (选址) with HiGHS" if args.method != "greedy" else "Choosing sites greedily"
     )
-    outcome = site_centres(result, prepared.inputs, prepared.net, options, candidates)
+    outcome = site_centres(result, prepared.net, options, candidates)
     result.proposals = outcome.proposals
     result.siting = outcome.summary
     console(f"Writing results to {spec.out}")

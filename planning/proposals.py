@@ -22,8 +22,7 @@ import scipy.sparse as sp
 
 from planning import network
 from planning._errors import InputDataError
-from planning.audit import AuditResult, _origins
-from planning.io import Inputs
+from planning.audit import AuditResult
 from planning.siting import (
     SitingResult,
     greedy_maximal_coverage,
@@ -176,7 +175,6 @@ def _capacity(result: AuditResult, options: SitingOptions, n: int) -> np.ndarray
 
 def site_centres(
     result: AuditResult,
-    inputs: Inputs,
     net: network.WalkNetwork,
     options: SitingOptions,
     candidates: gpd.GeoDataFrame | None = None,
@@ -187,8 +185,6 @@ def site_centres(
     ----------
     result : AuditResult
         The audit of the same inputs (existing coverage, tiers, ruleset).
-    inputs : Inputs
-        The validated inputs (for the estates' gates).
     net : WalkNetwork
         The walking network.
     options : SitingOptions
@@ -227,8 +223,7 @@ def site_centres(
             "No usable candidate site: every candidate is off the walking network."
         )
 
-    origin_points, groups = _origins(inputs)
-    origin_snaps = network.snap(net, origin_points)
+    origin_snaps, groups = result.origins, result.origin_groups
     od = network.od_sparse(net, origin_snaps, snaps, tier.distance_m)
     pairs = pd.DataFrame({"e": groups[od.rows], "c": od.cols}).drop_duplicates()
     coverage = sp.csr_array(
