@@ -139,26 +139,39 @@ def _no_facilities(crs: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=crs))
 
 
-def estate_origins(inputs: Inputs) -> tuple[gpd.GeoSeries, np.ndarray]:
+def estate_origins(
+    estates: gpd.GeoDataFrame, gates: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """Return the points estates are measured from and each one's estate row.
 
-    Gates (小区出入口) where an estate has them, its representative point otherwise.
+    Gates (小区出入口) where an estate has them, its representative point otherwise; gates of
+    unknown estates are left out.
+
+    Returns
+    -------
+    origins : GeoDataFrame
+        Columns ``gate_id`` (None for representative points) and ``geometry``.
+    groups : ndarray of int
+        Estate row of every origin.
     """
-    estates = inputs.estates
     position = pd.Series(np.arange(len(estates)), index=estates["estate_id"].astype(str))
-    points: list[Any] = []
-    groups: list[np.ndarray] = []
+    position = position[~position.index.duplicated()]
     has_gate = np.zeros(len(estates), dtype=bool)
-    if inputs.gates is not None and len(inputs.gates):
-        gates = inputs.gates[inputs.gates["estate_id"].astype(str).isin(position.index)]
-        gate_groups = position.loc[gates["estate_id"].astype(str)].to_numpy()
-        points.extend(gates.geometry.to_numpy())
-        groups.append(gate_groups)
-        has_gate[gate_groups] = True
+    gate_ids: list[Any] = []
+    points: list[Any] = []
+    gate_rows = np.zeros(0, dtype=np.int64)
+    if gates is not None and len(gates):
+        linked = gates[gates["estate_id"].astype(str).isin(position.index)]
+        gate_rows = position.loc[linked["estate_id"].astype(str)].to_numpy(dtype=np.int64)
+        gate_ids = linked["gate_id"].astype(str).tolist()
+        points = list(linked.geometry.to_numpy())
+        has_gate[gate_rows] = True
     rest = np.flatnonzero(~has_gate)
-    points.extend(estates.geometry.iloc[rest].representative_point().to_numpy())
-    groups.append(rest)
-    return gpd.GeoSeries(points, crs=estates.crs), np.concatenate(groups).astype(np.int64)
+    points += list(estates.geometry.iloc[rest].representative_point().to_numpy())
+    frame = gpd.GeoDataFrame(
+        {"gate_id": gate_ids + [None] * len(rest)}, geometry=points, crs=estates.crs
+    )
+    return frame, np.concatenate([gate_rows, rest]).astype(np.int64)
 
 
 def _owner_of_facilities(estates: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> np.ndarray:
@@ -284,8 +297,8 @@ def run_audit(
     n_estates = len(estates)
 
     say(f"Snapping {n_estates} estates and {len(facilities)} facilities to the walking network")
-    origin_points, groups = estate_origins(inputs)
-    origin_snaps = network.snap(net, origin_points)
+    origin_points, groups = estate_origins(inputs.estates, inputs.gates)
+    origin_snaps = network.snap(net, origin_points.geometry)
     fac_snaps = network.snap(net, facilities.geometry)
     reachable = np.zeros(n_estates, dtype=bool)
     np.logical_or.at(reachable, groups, origin_snaps.ok)

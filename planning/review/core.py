@@ -27,8 +27,9 @@ import pandas as pd
 import shapely
 
 from planning import network
+from planning.audit import estate_origins
 from planning.network.paths import group_min
-from planning.review.common import Verdict, citation_dict, origins_of
+from planning.review.common import Verdict, citation_dict
 from planning.review.route import Route, RouteTracer
 from planning.review.sharing import SharingCheck, SharingContext
 from planning.rules import Rule, Ruleset
@@ -301,7 +302,7 @@ def review_estates(
     tiers = _tier_specs(ruleset, options)
     largest = max((t[1] for t in tiers), default=1000.0)
     search = options.search_m or max(SEARCH_FACTOR * largest, MIN_SEARCH_M)
-    origins, groups = origins_of(proposals, gates)
+    origins, groups = estate_origins(proposals, gates)
     o_snap = network.snap(net, origins.geometry)
     f_snap = network.snap(net, facilities.geometry)
     active = _active(facilities, options) & f_snap.ok

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from planning import network
-from planning.review.common import Verdict, citation_dict, origins_of
+from planning.audit import estate_origins
+from planning.review.common import Verdict, citation_dict
 from planning.rules import Rule, Ruleset
 
 
@@ -125,7 +126,7 @@ class SharingContext:
             others = existing[~existing["estate_id"].astype(str).isin(proposals["estate_id"])]
             others = others.reset_index(drop=True)
             if len(others) and len(used):
-                e_orig, e_groups = origins_of(others, gates)
+                e_orig, e_groups = estate_origins(others, gates)
                 e_snap = network.snap(net, e_orig.geometry)
                 od2 = network.od_sparse(net, e_snap, f_snap.subset(used), distance)
                 # unique (estate, facility) pairs: an estate counts once however many gates reach
