@@ -473,15 +473,13 @@ def load_project_network(spec: ProjectSpec, crs: Any) -> tuple[Any, gpd.GeoDataF
         settings.allow_download = previous or spec.download
         try:
             if spec.place:
-                net = network.from_place(spec.place, crs=crs)
+                net = network.from_place(spec.place, crs=crs, barriers=barriers)
             elif spec.bbox is not None:
-                net = network.from_bbox(spec.bbox, crs=crs)
+                net = network.from_bbox(spec.bbox, crs=crs, barriers=barriers)
             else:
                 raise InputFileError("No walking network given: use --network, --place or --bbox.")
         finally:
             settings.allow_download = previous
-        if barriers is not None:
-            net = network.remove_barrier_crossings(net, barriers)
     return net, barriers
 
 
