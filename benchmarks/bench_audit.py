@@ -5,7 +5,7 @@ street grid (100 m spacing, jitter, 10 % of edges removed). Measures, in one pro
 
 - ``audit``: :func:`planning.audit.run_audit` (snapping, three service-circle tiers, the speed
   sensitivity, floor area with sharing, land, streets, rules, service-area polygons);
-- ``write``: :func:`planning.audit_output.write_results` (GeoPackage, CSV, XLSX, JSON);
+- ``write``: :func:`planning.audit.output.write_results` (GeoPackage, CSV, XLSX, JSON);
 - ``map``: :func:`planning.maps.write_all` (offline gap map, PNG, report) when ``--map``;
 
 each with wall time, plus the process's peak resident memory (``ru_maxrss``). Building the
@@ -29,7 +29,7 @@ import shapely
 from pyproj import CRS
 
 from planning.audit import run_audit
-from planning.audit_output import write_results
+from planning.audit.output import write_results
 from planning.io import Inputs
 from planning.network.synthetic import random_points, street_grid
 from planning.rules import load_ruleset

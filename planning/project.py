@@ -28,44 +28,30 @@ Paths in a project file are relative to the file.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planning import settings
 from planning._errors import InputFileError
+from planning.io.sources import LayerRef
 
-if TYPE_CHECKING:  # heavy GIS imports wait until a command needs them (fast --help)
-    import geopandas as gpd
+if TYPE_CHECKING:  # the GIS stack loads when a project runs (fast --help)
+    from planning.io import Inputs
+    from planning.network import WalkNetwork
+    from planning.results import AuditResult
+    from planning.rules import Ruleset
 
 logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
 
 #: The bundled sample district and the demo's output folder (a source checkout's layout).
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_GPKG = REPO_ROOT / "gis_data" / "sample_district.gpkg"
 DEMO_DIR = REPO_ROOT / "maps" / "demo"
-
-#: Layer names tried, in order, when a GeoPackage holds several layers and none was named.
-DEFAULT_LAYERS: dict[str, tuple[str, ...]] = {
-    "estates": ("estates", "小区", "居住小区"),
-    "facilities": ("facilities", "设施", "养老设施"),
-    "gates": ("gates", "出入口", "小区出入口"),
-    "streets": ("streets", "街道", "admin"),
-    "network": ("roads", "network", "edges", "道路", "道路中心线"),
-    "barriers": ("river", "rivers", "barriers", "河流", "水系"),
-}
-
-
-@dataclass
-class LayerRef:
-    """A file and, for multi-layer files, the layer in it."""
-
-    path: Path
-    layer: str | None = None
 
 
 @dataclass
@@ -85,6 +71,7 @@ class ProjectSpec:
     out: Path = Path("results")
     fields: dict[str, str] = field(default_factory=dict)
     coords: str | dict[str, str] | None = None
+    crs: str | dict[str, str] | None = None
     walk_speed: float | None = None
     measure: str | None = None
     include_planned: bool = False
@@ -92,121 +79,8 @@ class ProjectSpec:
     max_snap_m: float | None = None
 
 
-def resolve_layer(ref: LayerRef, role: str) -> LayerRef:
-    """Pick the layer of a multi-layer file by its role name when none was given.
-
-    Parameters
-    ----------
-    ref : LayerRef
-        The file (and maybe layer) the user named.
-    role : str
-        ``estates``, ``facilities``, ``gates``, ``streets``, ``network`` or ``barriers``.
-
-    Returns
-    -------
-    LayerRef
-        With ``layer`` set when the file has several layers and one matches the role.
-    """
-    if ref.layer is not None or ref.path.suffix.lower() not in (".gpkg", ".sqlite"):
-        return ref
-    if not ref.path.exists():
-        raise InputFileError(f"{ref.path}: file not found (given as the {role} layer).")
-    try:
-        import pyogrio
-
-        names = [str(n) for n in pyogrio.list_layers(ref.path)[:, 0]]
-    except Exception as error:  # pyogrio raises DataSourceError and friends
-        raise InputFileError(f"{ref.path}: cannot be opened as a GeoPackage ({error}).") from error
-    if len(names) == 1:
-        return replace(ref, layer=names[0])
-    for candidate in DEFAULT_LAYERS[role]:
-        if candidate in names:
-            return replace(ref, layer=candidate)
-    raise InputFileError(
-        f"{ref.path} holds {len(names)} layers ({', '.join(names)}); say which one is the {role} "
-        f"layer, e.g. --{role}-layer {names[0]}."
-    )
-
-
-def add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options naming the input layers (validate, audit, site)."""
-    g = parser.add_argument_group("inputs")
-    g.add_argument(
-        "-c", "--config", help="project file (TOML) with the same choices; options override it"
-    )
-    for role, text in (
-        ("estates", "residential estates 居住小区 (polygons or points)"),
-        ("facilities", "elderly-care facilities 养老服务设施"),
-        ("gates", "estate gates 小区出入口 (points with estate_id)"),
-        ("streets", "streets/townships 街道/乡镇 (polygons)"),
-    ):
-        g.add_argument(f"--{role}", help=f"{text}: GeoPackage, Shapefile, GeoJSON, CSV or XLSX")
-        g.add_argument(f"--{role}-layer", help=f"layer name inside a multi-layer {role} file")
-    g.add_argument(
-        "--field",
-        action="append",
-        default=[],
-        metavar="CANONICAL=源列名",
-        help="map a source column to a canonical field, e.g. --field households=总户数 (repeatable)",
-    )
-    g.add_argument(
-        "--coords",
-        action="append",
-        metavar="SYSTEM|LAYER=SYSTEM",
-        help="coordinate system of lon/lat columns (wgs84, gcj02 Amap/Gaode, bd09 Baidu), "
-        "converted to WGS-84; one value for all layers or per layer, e.g. "
-        "--coords estates=bd09 --coords facilities=gcj02",
-    )
-    g.add_argument(
-        "--rules", help="ruleset: national/全国, daye/大冶, … or a .toml file (default national)"
-    )
-
-
-def add_network_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options choosing the walking network and the audit's outputs."""
-    g = parser.add_argument_group("walking network 步行路网")
-    g.add_argument(
-        "--network", help=".osm, .osm.pbf, .graphml, or road centre-lines (GeoPackage/Shapefile)"
-    )
-    g.add_argument("--network-layer", help="layer of the centre-line file")
-    g.add_argument(
-        "--place", help="OpenStreetMap place name (needs --download the first time; cached)"
-    )
-    g.add_argument(
-        "--bbox", help="W,S,E,N in WGS-84 degrees (needs --download the first time; cached)"
-    )
-    g.add_argument("--download", action="store_true", help="allow downloading OpenStreetMap data")
-    g.add_argument("--barriers", help="polygons that block walking: rivers, rail, expressways")
-    g.add_argument("--barriers-layer", help="layer of the barriers file")
-    g.add_argument(
-        "--max-snap-m",
-        type=float,
-        help=f"longest connector to the network (default {settings.max_snap_m:.0f} m)",
-    )
-    o = parser.add_argument_group("audit")
-    o.add_argument("--out", help="results folder")
-    o.add_argument(
-        "--walk-speed",
-        type=float,
-        metavar="M_S",
-        help="elderly walking speed in m/s (ruleset default)",
-    )
-    o.add_argument(
-        "--measure",
-        choices=["distance", "time"],
-        help="circles by GB 50180 distance or by walking time",
-    )
-    o.add_argument(
-        "--include-planned", action="store_true", help="count planned facilities in the circles"
-    )
-    o.add_argument(
-        "--basemap",
-        choices=["none", "osm", "tianditu", "amap"],
-        help="gap-map basemap (default none: offline)",
-    )
-
-
-def _ref(value: Any, layer: Any, base: Path) -> LayerRef | None:
+def layer_ref(value: Any, layer: Any, base: Path) -> LayerRef | None:
+    """Return a file (relative to ``base``) and layer as a :class:`LayerRef`; None if empty."""
     if value in (None, ""):
         return None
     path = Path(str(value))
@@ -241,128 +115,25 @@ def load_project_file(path: Path) -> ProjectSpec:
     inputs, net, audit = data.get("inputs", {}), data.get("network", {}), data.get("audit", {})
     bbox = net.get("bbox")
     return ProjectSpec(
-        estates=_ref(inputs.get("estates"), inputs.get("estates_layer"), base),
-        facilities=_ref(inputs.get("facilities"), inputs.get("facilities_layer"), base),
-        gates=_ref(inputs.get("gates"), inputs.get("gates_layer"), base),
-        streets=_ref(inputs.get("streets"), inputs.get("streets_layer"), base),
+        estates=layer_ref(inputs.get("estates"), inputs.get("estates_layer"), base),
+        facilities=layer_ref(inputs.get("facilities"), inputs.get("facilities_layer"), base),
+        gates=layer_ref(inputs.get("gates"), inputs.get("gates_layer"), base),
+        streets=layer_ref(inputs.get("streets"), inputs.get("streets_layer"), base),
         coords=inputs.get("coords"),
+        crs=inputs.get("crs"),
         fields={str(k): str(v) for k, v in data.get("fields", {}).items()},
-        network=_ref(net.get("file"), net.get("layer"), base),
+        network=layer_ref(net.get("file"), net.get("layer"), base),
         place=net.get("place"),
         bbox=tuple(float(v) for v in bbox) if bbox else None,  # type: ignore[arg-type]
-        barriers=_ref(net.get("barriers"), net.get("barriers_layer"), base),
+        barriers=layer_ref(net.get("barriers"), net.get("barriers_layer"), base),
         download=bool(net.get("download", False)),
         rules=str(audit.get("rules", "national")),
-        out=_ref(audit.get("out", "results"), None, base).path,  # type: ignore[union-attr]
+        out=layer_ref(audit.get("out", "results"), None, base).path,  # type: ignore[union-attr]
         walk_speed=audit.get("walk_speed"),
         measure=audit.get("measure"),
         include_planned=bool(audit.get("include_planned", False)),
         basemap=str(audit.get("basemap", "none")),
     )
-
-
-COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
-INPUT_LAYERS = ("estates", "facilities", "gates", "streets")
-
-
-def parse_coords(values: list[str] | str) -> str | dict[str, str]:
-    """Parse ``--coords`` values: one system for every layer, or ``layer=system`` pairs.
-
-    Examples
-    --------
-    >>> parse_coords(["bd09"])
-    'bd09'
-    >>> parse_coords(["estates=bd09", "facilities=gcj02"])
-    {'estates': 'bd09', 'facilities': 'gcj02'}
-    """
-    items = [values] if isinstance(values, str) else list(values)
-    per_layer: dict[str, str] = {}
-    single: str | None = None
-    for item in items:
-        layer, _, system = item.rpartition("=")
-        system = system.strip().lower()
-        if system not in COORD_SYSTEMS:
-            raise InputFileError(
-                f"--coords {item!r}: unknown coordinate system; use one of {', '.join(COORD_SYSTEMS)}."
-            )
-        if not layer:
-            single = system
-        elif layer.strip() in INPUT_LAYERS:
-            per_layer[layer.strip()] = system
-        else:
-            raise InputFileError(
-                f"--coords {item!r}: unknown layer {layer!r}; use one of {', '.join(INPUT_LAYERS)}."
-            )
-    if per_layer:
-        return {layer: per_layer.get(layer, single or "wgs84") for layer in INPUT_LAYERS}
-    return single or "wgs84"
-
-
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """Parse ``"W,S,E,N"`` (WGS-84 degrees) into a tuple, with a clear error for bad input."""
-    try:
-        west, south, east, north = (float(v) for v in text.split(","))
-    except ValueError as error:
-        raise InputFileError(
-            f"--bbox {text!r}: give four numbers W,S,E,N in degrees, e.g. 114.30,30.52,114.36,30.57."
-        ) from error
-    if not (west < east and south < north):
-        raise InputFileError(f"--bbox {text!r}: west must be < east and south < north.")
-    return west, south, east, north
-
-
-def spec_from_args(args: argparse.Namespace, *, needs_network: bool) -> ProjectSpec:
-    """Merge a project file (``-c``) and command-line options; options win.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed options.
-    needs_network : bool
-        Whether a network source is required (audit) or not (validate).
-
-    Returns
-    -------
-    ProjectSpec
-    """
-    from planning.schema import parse_field_options
-
-    spec = load_project_file(Path(args.config)) if getattr(args, "config", None) else ProjectSpec()
-    cwd = Path.cwd()
-    for role in ("estates", "facilities", "gates", "streets"):
-        value = getattr(args, role, None)
-        layer = getattr(args, f"{role}_layer", None)
-        if value:
-            setattr(spec, role, _ref(value, layer, cwd))
-        elif layer and getattr(spec, role) is not None:
-            setattr(spec, role, replace(getattr(spec, role), layer=layer))
-    spec.fields.update(parse_field_options(getattr(args, "field", []) or []))
-    if getattr(args, "coords", None):
-        spec.coords = parse_coords(args.coords)
-    for name in ("rules", "walk_speed", "measure", "basemap", "max_snap_m", "place"):
-        value = getattr(args, name, None)
-        if value is not None:
-            setattr(spec, name, value)
-    if getattr(args, "network", None):
-        spec.network = _ref(args.network, args.network_layer, cwd)
-    if getattr(args, "bbox", None):
-        spec.bbox = parse_bbox(args.bbox)
-    if getattr(args, "barriers", None):
-        spec.barriers = _ref(args.barriers, args.barriers_layer, cwd)
-    if getattr(args, "out", None):
-        spec.out = Path(args.out)
-    spec.download = spec.download or bool(getattr(args, "download", False))
-    spec.include_planned = spec.include_planned or bool(getattr(args, "include_planned", False))
-    if spec.estates is None:
-        raise InputFileError(
-            "No estates given: use --estates FILE (居住小区) or a project file with [inputs] estates."
-        )
-    if needs_network and not (spec.network or spec.place or spec.bbox):
-        raise InputFileError(
-            "No walking network given: use --network FILE (.osm, .graphml or road centre-lines), "
-            "or --place NAME / --bbox W,S,E,N with --download the first time."
-        )
-    return spec
 
 
 def demo_spec(out: Path = DEMO_DIR, rules: str = "national") -> ProjectSpec:
@@ -382,7 +153,7 @@ def demo_spec(out: Path = DEMO_DIR, rules: str = "national") -> ProjectSpec:
     if not SAMPLE_GPKG.exists():
         raise InputFileError(
             f"{SAMPLE_GPKG} not found: the demo needs a source checkout with gis_data/ "
-            "(regenerate it with `python -m planning.sample_district gis_data/`)."
+            "(regenerate it with `python -m planning.sample gis_data/`)."
         )
     return ProjectSpec(
         estates=LayerRef(SAMPLE_GPKG, "estates"),
@@ -394,93 +165,6 @@ def demo_spec(out: Path = DEMO_DIR, rules: str = "national") -> ProjectSpec:
         rules=rules,
         out=out,
     )
-
-
-def load_validated_inputs(
-    spec: ProjectSpec, *, raise_on_error: bool = True, cutoff_year: int | None = None
-) -> tuple[Any, Any]:
-    """Load and validate the input layers of a project.
-
-    Parameters
-    ----------
-    spec : ProjectSpec
-        The project.
-    raise_on_error : bool
-        Raise :class:`~planning._errors.InputDataError` when the data is unusable.
-    cutoff_year : int, optional
-        Estates built in or after this year are new when they carry no status.
-
-    Returns
-    -------
-    inputs, report
-        ``planning.io.Inputs`` (None when unusable and not raising) and the validation report.
-    """
-    from planning.io import load_inputs
-
-    refs = {
-        role: resolve_layer(ref, role) if ref is not None else None
-        for role, ref in (
-            ("estates", spec.estates),
-            ("facilities", spec.facilities),
-            ("gates", spec.gates),
-            ("streets", spec.streets),
-        )
-    }
-    if cutoff_year is None:
-        from planning.rules import load_ruleset
-
-        cutoff_year = load_ruleset(spec.rules).parameters.new_estate_cutoff_year
-    paths = {role: (None if ref is None else ref.path) for role, ref in refs.items()}
-    if paths["estates"] is None:
-        raise InputFileError("No estates given: use --estates FILE (居住小区).")
-    inputs, report = load_inputs(
-        paths["estates"],
-        paths["facilities"],
-        paths["gates"],
-        paths["streets"],
-        layers={role: ref.layer for role, ref in refs.items() if ref is not None and ref.layer},
-        fields=spec.fields,
-        coords=spec.coords,
-        new_estate_cutoff_year=cutoff_year,
-    )
-    if raise_on_error:
-        report.raise_if_unusable()
-    return (inputs if report.usable else None), report
-
-
-def load_project_network(spec: ProjectSpec, crs: Any) -> tuple[Any, gpd.GeoDataFrame | None]:
-    """Build (or take from the cache) the walking network of a project in ``crs``.
-
-    Returns
-    -------
-    network, barriers
-        The :class:`planning.network.WalkNetwork` and the barrier polygons (or None).
-    """
-    from planning import network
-
-    barriers = None
-    if spec.barriers is not None:
-        ref = resolve_layer(spec.barriers, "barriers")
-        import geopandas as gpd
-
-        barriers = gpd.read_file(ref.path, layer=ref.layer).to_crs(crs)
-    if spec.network is not None:
-        ref = resolve_layer(spec.network, "network")
-        extra = {"layer": ref.layer} if ref.layer else {}  # only centre-line files have layers
-        net = network.load_network(ref.path, crs=crs, barriers=barriers, **extra)
-    else:
-        previous = settings.allow_download
-        settings.allow_download = previous or spec.download
-        try:
-            if spec.place:
-                net = network.from_place(spec.place, crs=crs, barriers=barriers)
-            elif spec.bbox is not None:
-                net = network.from_bbox(spec.bbox, crs=crs, barriers=barriers)
-            else:
-                raise InputFileError("No walking network given: use --network, --place or --bbox.")
-        finally:
-            settings.allow_download = previous
-    return net, barriers
 
 
 def spec_to_dict(spec: ProjectSpec) -> dict[str, Any]:
@@ -539,13 +223,63 @@ def spec_from_results(results_dir: Path) -> ProjectSpec:
 class Prepared:
     """A project's loaded ruleset, inputs and network."""
 
-    ruleset: Any
-    inputs: Any
-    net: Any
-    barriers: gpd.GeoDataFrame | None
+    ruleset: Ruleset
+    inputs: Inputs
+    net: WalkNetwork
 
 
-def prepare_project(spec: ProjectSpec, progress: Callable[[str], None] | None = None) -> Prepared:
+def load_project_inputs(spec: ProjectSpec, *, raise_on_error: bool = True) -> Inputs:
+    """Load and validate the input layers of a project (``report`` attached to the result).
+
+    Parameters
+    ----------
+    spec : ProjectSpec
+        The project.
+    raise_on_error : bool
+        Raise :class:`~planning.InputDataError` when the data is unusable.
+
+    Returns
+    -------
+    Inputs
+    """
+    from planning.api import load_inputs
+
+    if spec.estates is None:
+        raise InputFileError("No estates given (居住小区).")
+    refs = {"estates": spec.estates, "facilities": spec.facilities, "gates": spec.gates,
+            "streets": spec.streets}  # fmt: skip
+    paths = {role: (None if ref is None else ref.path) for role, ref in refs.items()}
+    return load_inputs(
+        spec.estates.path,
+        paths["facilities"],
+        paths["gates"],
+        paths["streets"],
+        layers={role: ref.layer for role, ref in refs.items() if ref is not None and ref.layer},
+        fields=spec.fields,
+        coords=spec.coords,
+        crs=spec.crs,
+        rules=spec.rules,
+        raise_on_error=raise_on_error,
+    )
+
+
+def load_project_network(spec: ProjectSpec, crs: Any) -> WalkNetwork:
+    """Build (or take from the cache) the walking network of a project in ``crs``."""
+    from planning.api import load_network
+
+    return load_network(
+        None if spec.network is None else spec.network.path,
+        crs=crs,
+        layer=None if spec.network is None else spec.network.layer,
+        barriers=None if spec.barriers is None else spec.barriers.path,
+        barriers_layer=None if spec.barriers is None else spec.barriers.layer,
+        place=spec.place,
+        bbox=spec.bbox,
+        download=spec.download,
+    )
+
+
+def prepare_project(spec: ProjectSpec, progress: Progress | None = None) -> Prepared:
     """Load the ruleset, validate the inputs and build the network of a project.
 
     Parameters
@@ -562,25 +296,21 @@ def prepare_project(spec: ProjectSpec, progress: Callable[[str], None] | None = 
     from planning.rules import load_ruleset
 
     say = progress or (lambda message: None)
-    if spec.max_snap_m is not None:
-        settings.max_snap_m = float(spec.max_snap_m)
     ruleset = load_ruleset(spec.rules)
     say(f"Ruleset 规则集: {ruleset.name_zh} ({ruleset.id})")
     say("Reading and validating inputs")
-    inputs, report = load_validated_inputs(
-        spec, cutoff_year=ruleset.parameters.new_estate_cutoff_year
-    )
+    inputs = load_project_inputs(spec)
+    report = inputs.report
+    assert report is not None  # load_inputs attaches it
     for line in report.format(lang="en").splitlines():
         if line.strip():
             logger.info(line)
     if report.warnings:
         say(f"{len(report.warnings)} warning(s) in the inputs; `eldercare validate` lists them")
-    say(
-        f"Building the walking network (CRS {inputs.crs.name if hasattr(inputs.crs, 'name') else inputs.crs})"
-    )
-    net, barriers = load_project_network(spec, inputs.crs)
+    say(f"Building the walking network (CRS {getattr(inputs.crs, 'name', inputs.crs)})")
+    net = load_project_network(spec, inputs.crs)
     say(describe_network(net.report))
-    return Prepared(ruleset, inputs, net, barriers)
+    return Prepared(ruleset, inputs, net)
 
 
 def describe_network(report: Any) -> str:
@@ -605,38 +335,28 @@ def describe_network(report: Any) -> str:
     return "; ".join(parts)
 
 
-def network_summary(report: Any) -> dict[str, Any]:
-    """Return the build report as recorded in ``summary.json`` (stable across cached re-runs)."""
-    data = dict(report.to_dict())
-    data.pop("cache_hit", None)
-    data.pop("cache_key", None)
-    ends = data.pop("dangling_ends", [])
-    data["dangling_ends"] = len(ends)
-    data["dangling_ends_first"] = [[round(x, 1), round(y, 1)] for x, y in ends[:20]]
-    return data
-
-
 def audit_prepared(
-    spec: ProjectSpec, prepared: Prepared, progress: Callable[[str], None] | None = None
-) -> Any:
-    """Run the audit of a prepared project (in memory)."""
-    from planning.audit import AuditOptions, run_audit
+    spec: ProjectSpec, prepared: Prepared, progress: Progress | None = None
+) -> AuditResult:
+    """Run the audit of a prepared project (in memory), recording the project."""
+    from planning.api import audit
 
-    result = run_audit(
+    result = audit(
         prepared.inputs,
-        prepared.ruleset,
         prepared.net,
-        options=AuditOptions(spec.walk_speed, spec.measure, spec.include_planned),
-        barriers=prepared.barriers,
+        prepared.ruleset,
+        measure=spec.measure,  # type: ignore[arg-type]
+        walk_speed=spec.walk_speed,
+        include_planned=spec.include_planned,
+        max_snap_m=spec.max_snap_m,
         progress=progress,
     )
     result.parameters["project"] = spec_to_dict(spec)
-    result.parameters["network"] = network_summary(prepared.net.report)
     return result
 
 
-def run_project_audit(spec: ProjectSpec, progress: Callable[[str], None] | None = None) -> Path:
-    """Load, audit and write results for a project; return the results folder.
+def run_project_audit(spec: ProjectSpec, progress: Progress | None = None) -> Path:
+    """Load, audit and write the tables of a project (no maps); return the results folder.
 
     Parameters
     ----------
@@ -650,11 +370,8 @@ def run_project_audit(spec: ProjectSpec, progress: Callable[[str], None] | None 
     Path
         The results folder.
     """
-    from planning.audit_output import write_results
-
     say = progress or (lambda message: None)
-    prepared = prepare_project(spec, say)
-    result = audit_prepared(spec, prepared, say)
+    result = audit_prepared(spec, prepare_project(spec, say), say)
     say(f"Writing results to {spec.out}")
-    write_results(result, spec.out)
+    result.write(spec.out, maps=False)
     return spec.out

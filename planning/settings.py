@@ -1,13 +1,25 @@
 """Typed package-wide settings.
 
-Change them at run time, e.g. ``planning.settings.max_snap_m = 200``; the command line sets some of
-them from its options. Values are read when a function runs, not at import.
+Change them at run time, e.g. ``planning.settings.max_snap_m = 200``, or for one block only::
+
+    with planning.settings.override(max_snap_m=200):
+        result = planning.audit(inputs, net)
+
+Values are read when a function runs, not at import. Library functions never change them; options
+given to one call (``max_snap_m=``, ``download=``) apply to that call only.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
+
+from planning._errors import OptionError
 
 #: Attachments from a point to the walking network longer than this (metres) make the point
 #: unreachable instead of silently snapping it across a block.
@@ -34,3 +46,72 @@ allow_download: bool = False
 
 #: Tianditu (天地图) key for the online basemap; ``ELDERCARE_TIANDITU_KEY`` also works.
 tianditu_key: str | None = os.environ.get("ELDERCARE_TIANDITU_KEY") or None
+
+_POSITIVE = ("max_snap_m", "service_area_buffer_m", "centreline_join_tolerance_m",
+             "outlier_distance_m")  # fmt: skip
+_TYPES: dict[str, type | tuple[type, ...]] = {  # what each setting may be set to
+    **dict.fromkeys(_POSITIVE, (int, float)),
+    "cache_folder": (str, Path),
+    "allow_download": bool,
+    "tianditu_key": (str, type(None)),
+}
+
+
+def check(name: str, value: Any) -> Any:
+    """Return ``value`` checked (and normalised) for the setting ``name``.
+
+    Raises
+    ------
+    OptionError
+        Unknown setting, wrong type, or a distance that is not a positive finite number.
+    """
+    if name not in _TYPES:
+        raise OptionError(
+            f"planning.settings has no setting {name!r}; settings: {', '.join(sorted(_TYPES))}.",
+            name,
+        )
+    expected = _TYPES[name]
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, expected):
+        names = " or ".join(t.__name__ for t in allowed)
+        raise OptionError(f"settings.{name} = {value!r}: expected {names}.", name)
+    if name in _POSITIVE:
+        number = float(cast(float, value))
+        if not (math.isfinite(number) and number > 0):
+            raise OptionError(
+                f"settings.{name} = {value!r}: give a positive number of metres.", name
+            )
+        return number
+    if name == "cache_folder":
+        return Path(str(value))
+    return value
+
+
+@contextmanager
+def override(**values: Any) -> Iterator[None]:
+    """Change settings for the duration of a ``with`` block, then restore them.
+
+    Parameters
+    ----------
+    **values
+        Setting name to value, e.g. ``max_snap_m=200, allow_download=True``.
+
+    Examples
+    --------
+    >>> from planning import settings
+    >>> with settings.override(max_snap_m=120):
+    ...     settings.max_snap_m
+    120.0
+    >>> settings.max_snap_m
+    300.0
+    """
+    module = sys.modules[__name__]
+    checked = {name: check(name, value) for name, value in values.items()}
+    previous = {name: getattr(module, name) for name in checked}
+    try:
+        for name, value in checked.items():
+            setattr(module, name, value)
+        yield
+    finally:
+        for name, value in previous.items():
+            setattr(module, name, value)

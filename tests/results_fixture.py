@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from planning.audit_schema import (
+from planning.audit.columns import (
     ESTATE_COLUMNS,
     STREET_COLUMNS,
     street_tier_columns,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from planning.cli import main
-from planning.project import parse_coords
+from planning.cli.options import parse_coords
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real" / "shanghai-central"
 pytestmark = pytest.mark.skipif(not REAL.exists(), reason="../shared/real is not laid out here")

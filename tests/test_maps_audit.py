@@ -14,7 +14,7 @@ from planning.maps import write_all
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import planning.project as project
-    from planning.sample_district import write_sample_district
+    from planning.sample import write_sample_district
 
     src = tmp_path_factory.mktemp("sample")
     write_sample_district(src)

@@ -428,7 +428,7 @@ def sample_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     bundled = Path(__file__).resolve().parents[1] / "gis_data" / "sample_district.gpkg"
     if bundled.exists():
         return bundled
-    from planning.sample_district import main as sample_main
+    from planning.sample import main as sample_main
 
     folder = tmp_path_factory.mktemp("sample")
     sample_main([str(folder)])

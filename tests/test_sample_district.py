@@ -1,4 +1,4 @@
-"""Tests of the synthetic sample district 示例区 (planning.sample_district) and gis_data/."""
+"""Tests of the synthetic sample district 示例区 (planning.sample) and gis_data/."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pyproj import Transformer
 
 from planning._errors import InputDataError, InputFileError
 from planning.analysis.floor_area import allocate_area
-from planning.sample_district import (
+from planning.sample import (
     DEFAULT_SEED,
     SampleDistrict,
     build_sample_district,
@@ -497,7 +497,7 @@ def test_layers_are_labelled_synthetic(written: Path) -> None:
 def test_readme_describes_every_field() -> None:
     readme = (GIS / "README.md").read_text(encoding="utf-8")
     assert "合成示例数据" in readme
-    assert "python -m planning.sample_district gis_data/" in readme
+    assert "python -m planning.sample gis_data/" in readme
     for name in LAYERS:
         assert f"`{name}`" in readme, name
         columns = pyogrio.read_info(GIS / "sample_district.gpkg", layer=name)["fields"]

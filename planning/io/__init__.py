@@ -4,22 +4,33 @@
 * :func:`load_inputs`, :func:`load_estates`, :func:`load_facilities`, :func:`load_gates`,
   :func:`load_streets` — canonical, checked layers in one metric CRS, plus a
   :class:`~planning.validation.ValidationReport`.
+* :class:`LayerRef`, :func:`resolve_layer` — a file and the layer of a role in it.
 * :func:`atomic_path` / :func:`write_atomic` — write outputs via a temporary file that is renamed
   into place only on success.
+
+Names load on first use, so the light parts (:mod:`planning.io.sources`) import without the GIS
+stack.
 """
 
-from planning.io.layers import (
-    Inputs,
-    load_estates,
-    load_facilities,
-    load_gates,
-    load_inputs,
-    load_streets,
-)
-from planning.io.readers import RawTable, atomic_path, read_raw, read_table, write_atomic
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        ("Inputs", "load_estates", "load_facilities", "load_gates", "load_inputs", "load_streets"),
+        "planning.io.layers",
+    ),
+    **dict.fromkeys(
+        ("RawTable", "atomic_path", "read_raw", "read_table", "write_atomic"), "planning.io.readers"
+    ),
+    **dict.fromkeys(("LayerRef", "resolve_layer"), "planning.io.sources"),
+}
 
 __all__ = [
     "Inputs",
+    "LayerRef",
     "RawTable",
     "atomic_path",
     "load_estates",
@@ -29,5 +40,28 @@ __all__ = [
     "load_streets",
     "read_raw",
     "read_table",
+    "resolve_layer",
     "write_atomic",
 ]
+
+if TYPE_CHECKING:
+    from planning.io.layers import (
+        Inputs,
+        load_estates,
+        load_facilities,
+        load_gates,
+        load_inputs,
+        load_streets,
+    )
+    from planning.io.readers import RawTable, atomic_path, read_raw, read_table, write_atomic
+    from planning.io.sources import LayerRef, resolve_layer
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planning.io' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -80,6 +80,8 @@ class Inputs:
         report is then unusable).
     source_files : dict
         ``path → sha256`` of every file read (shapefile sidecars included), for reproducibility.
+    report : ValidationReport or None
+        Every problem found while loading (set by :func:`planning.load_inputs`).
     """
 
     estates: gpd.GeoDataFrame
@@ -88,6 +90,7 @@ class Inputs:
     streets: gpd.GeoDataFrame | None = None
     crs: pyproj.CRS | None = None
     source_files: dict[str, str] = field(default_factory=dict)
+    report: ValidationReport | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -404,6 +407,7 @@ def load_inputs(
         streets=result["streets"],
         crs=target,
         source_files=sources,
+        report=report,
     )
     return inputs, report
 

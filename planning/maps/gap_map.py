@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from planning import __version__
-from planning.audit_schema import FACILITY_KINDS, VERDICTS
+from planning.audit.columns import FACILITY_KINDS, VERDICTS
 from planning.maps import assets, encode
 from planning.maps._write import atomic_write_text
 from planning.maps.basemaps import Basemap, CoordShift, coordinate_shift, resolve_basemap

@@ -1,6 +1,6 @@
 """Texts (Chinese and English), colours and symbols shared by the map, the PNG and the report.
 
-Verdict and facility-kind names come from :mod:`planning.audit_schema` so every output uses the
+Verdict and facility-kind names come from :mod:`planning.audit.columns` so every output uses the
 same words as ``estates.csv`` and ``audit.xlsx``.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from planning.audit_schema import FACILITY_KINDS, VERDICTS
+from planning.audit.columns import FACILITY_KINDS, VERDICTS
 from planning.maps.errors import MapOptionsError
 
 Lang = Literal["zh", "en"]

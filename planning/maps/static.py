@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from planning.audit_schema import FACILITY_KINDS, VERDICTS
+from planning.audit.columns import FACILITY_KINDS, VERDICTS
 from planning.maps._write import atomic_write_with
 from planning.maps.gap_map import (
     NETWORK_IMAGE_PX,

@@ -126,6 +126,12 @@ class WalkNetwork:
     report : BuildReport, optional
         How the network was built.
 
+    Attributes
+    ----------
+    barrier_polygons : GeoDataFrame or None
+        The barrier polygons (rivers, rail) whose crossings were removed, in ``crs``, kept to be
+        drawn on maps; set by :func:`planning.load_network`, None otherwise.
+
     Notes
     -----
     The CSR adjacency lists, for every node ``i``, the half-edges
@@ -168,6 +174,7 @@ class WalkNetwork:
             n, self.u, self.v, self.length
         )
         self._tree: shapely.STRtree | None = None
+        self.barrier_polygons: gpd.GeoDataFrame | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod

@@ -18,8 +18,9 @@ Everything is computed in the network's metric CRS; :mod:`planning.review.output
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -27,7 +28,8 @@ import pandas as pd
 import shapely
 
 from planning import network
-from planning.audit import estate_origins
+from planning._options import check_bool, check_choice, check_number
+from planning.analysis.origins import estate_origins
 from planning.network.paths import group_min
 from planning.review.common import Verdict, citation_dict
 from planning.review.route import Route, RouteTracer
@@ -36,31 +38,48 @@ from planning.rules import Rule, Ruleset
 
 logger = logging.getLogger(__name__)
 
+Measure = Literal["distance", "time"]
+
 #: Nearest facilities are searched this many times the largest tier distance (at least 3 km).
 SEARCH_FACTOR = 3.0
 MIN_SEARCH_M = 3000.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReviewOptions:
-    """Choices that change the figures.
+    """Choices that change the figures, checked when made.
 
     Attributes
     ----------
     walk_speed_m_per_s : float or None
-        Walking speed for time-based circles (ruleset default when None).
+        Walking speed for time-based circles (m/s; ruleset default when None).
     measure : {"distance", "time"} or None
         Circle measure (ruleset default when None).
     include_planned : bool
         Count planned facilities (规划设施) as nearest facilities and as shared facilities.
     search_m : float or None
         Longest walk searched for a nearest facility; 3 × the largest tier (≥ 3 km) when None.
+    max_snap_m : float or None
+        Longest connector to the network (m); ``planning.settings.max_snap_m`` when None.
     """
 
     walk_speed_m_per_s: float | None = None
-    measure: str | None = None
+    measure: Measure | None = None
     include_planned: bool = False
     search_m: float | None = None
+    max_snap_m: float | None = None
+
+    def __post_init__(self) -> None:
+        check_choice("measure", self.measure, (None, *get_args(Measure)))
+        check_bool("include_planned", self.include_planned)
+        for name, high, unit in (
+            ("walk_speed_m_per_s", 3.0, " m/s"),
+            ("search_m", math.inf, " m"),
+            ("max_snap_m", math.inf, " m"),
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, check_number(name, value, high=high, unit=unit))
 
 
 @dataclass
@@ -144,7 +163,7 @@ class EstateReview:
 
 
 @dataclass
-class Review:
+class ReviewOutcome:
     """The review of one or more proposed estates."""
 
     ruleset: Ruleset
@@ -245,7 +264,7 @@ def _tier_specs(ruleset: Ruleset, options: ReviewOptions) -> list[tuple[Any, flo
     for tier in ruleset.circle_tiers():
         limit = ruleset.circle_distance_m(
             tier,
-            measure=options.measure,  # type: ignore[arg-type]
+            measure=options.measure,
             walk_speed=options.walk_speed_m_per_s,
         )
         out.append((tier, float(limit), ruleset.rule(tier.rule_id)))
@@ -269,7 +288,7 @@ def review_estates(
     gates: gpd.GeoDataFrame | None = None,
     existing: gpd.GeoDataFrame | None = None,
     options: ReviewOptions | None = None,
-) -> Review:
+) -> ReviewOutcome:
     """Review proposed estates against a ruleset on a walking network.
 
     Parameters
@@ -293,7 +312,7 @@ def review_estates(
 
     Returns
     -------
-    Review
+    ReviewOutcome
     """
     options = options or ReviewOptions()
     params = ruleset.parameters
@@ -303,8 +322,8 @@ def review_estates(
     largest = max((t[1] for t in tiers), default=1000.0)
     search = options.search_m or max(SEARCH_FACTOR * largest, MIN_SEARCH_M)
     origins, groups = estate_origins(proposals, gates)
-    o_snap = network.snap(net, origins.geometry)
-    f_snap = network.snap(net, facilities.geometry)
+    o_snap = network.snap(net, origins.geometry, options.max_snap_m)
+    f_snap = network.snap(net, facilities.geometry, options.max_snap_m)
     active = _active(facilities, options) & f_snap.ok
     tracer = RouteTracer(net)
     tier_hits = []
@@ -314,7 +333,17 @@ def review_estates(
         best, gate = group_min(dist, groups, len(proposals), return_argmin=True)
         tier_hits.append((best, gate, target))
     sharing_ctx = SharingContext.build(
-        ruleset, net, facilities, f_snap, active, existing, gates, o_snap, groups, proposals
+        ruleset,
+        net,
+        facilities,
+        f_snap,
+        active,
+        existing,
+        gates,
+        o_snap,
+        groups,
+        proposals,
+        options.max_snap_m,
     )
     reviews = []
     for row in range(len(proposals)):
@@ -369,7 +398,7 @@ def review_estates(
                 sharing=sharing_ctx.check(row, households),
             )
         )
-    return Review(
+    return ReviewOutcome(
         ruleset=ruleset,
         options=options,
         estates=reviews,

@@ -19,7 +19,7 @@ from pyproj import Transformer
 
 from planning import __version__
 from planning.io import write_atomic
-from planning.review.core import EstateReview, Review
+from planning.review.core import EstateReview, ReviewOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ def estate_to_dict(estate: EstateReview, convert: Callable[[Any], Any]) -> dict[
     }
 
 
-def review_to_dict(review: Review, inputs: dict[str, str] | None = None) -> dict[str, Any]:
+def review_to_dict(review: ReviewOutcome, inputs: dict[str, str] | None = None) -> dict[str, Any]:
     """Return the whole review as plain JSON data (``review.json``)."""
     convert = _to_wgs84(review.crs)
     rs = review.ruleset

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planning import network
-from planning.audit import estate_origins
+from planning.analysis.origins import estate_origins
 from planning.review.common import Verdict, citation_dict
 from planning.rules import Rule, Ruleset
 
@@ -76,6 +76,7 @@ class SharingContext:
         o_snap: network.Snapped,
         groups: np.ndarray,
         proposals: gpd.GeoDataFrame,
+        max_snap_m: float | None = None,
     ) -> SharingContext:
         """Find the shared facilities near every proposal and the existing households they serve.
 
@@ -97,6 +98,8 @@ class SharingContext:
             Attachments of the proposals' origins and the proposal row of each.
         proposals : GeoDataFrame
             The proposals (their ids are left out of the existing estates).
+        max_snap_m : float, optional
+            Longest connector for existing estates; ``settings.max_snap_m`` when None.
 
         Returns
         -------
@@ -127,7 +130,7 @@ class SharingContext:
             others = others.reset_index(drop=True)
             if len(others) and len(used):
                 e_orig, e_groups = estate_origins(others, gates)
-                e_snap = network.snap(net, e_orig.geometry)
+                e_snap = network.snap(net, e_orig.geometry, max_snap_m)
                 od2 = network.od_sparse(net, e_snap, f_snap.subset(used), distance)
                 # unique (estate, facility) pairs: an estate counts once however many gates reach
                 pairs = np.unique(np.column_stack([e_groups[od2.rows], od2.cols]), axis=0)

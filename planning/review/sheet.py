@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from planning import __version__
-from planning.review.core import EstateReview, Review
+from planning.review.core import EstateReview, ReviewOutcome
 from planning.review.output import labels
 
 if TYPE_CHECKING:
@@ -332,7 +332,7 @@ def _rows(estate: EstateReview, lab: dict[str, str], lang: str) -> list[str]:
 
 def estate_page(
     estate: EstateReview,
-    review: Review,
+    review: ReviewOutcome,
     net: WalkNetwork | None,
     barriers: gpd.GeoDataFrame | None,
     lang: str,
@@ -389,7 +389,7 @@ def estate_page(
 
 
 def review_html(
-    review: Review,
+    review: ReviewOutcome,
     net: WalkNetwork | None = None,
     barriers: gpd.GeoDataFrame | None = None,
     lang: str = "zh",
@@ -398,7 +398,7 @@ def review_html(
 
     Parameters
     ----------
-    review : Review
+    review : ReviewOutcome
         The review (:func:`planning.review.core.review_estates`).
     net : WalkNetwork, optional
         Network drawn on the maps.

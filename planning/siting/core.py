@@ -38,7 +38,7 @@ from planning.siting.problem import (
     CoverageTargetError,
     Instance,
     Reduced,
-    SitingResult,
+    SitingSolution,
     prepare_instance,
     rank_by_marginal_gain,
     reduce_instance,
@@ -67,7 +67,7 @@ def maximal_coverage(
     mip_rel_gap: float = 1e-4,
     warm_start: bool = True,
     threads: int | None = None,
-) -> SitingResult:
+) -> SitingSolution:
     """Open up to ``n_new`` new sites maximising newly covered weight (最大覆盖选址, MCLP).
 
     Parameters
@@ -108,7 +108,7 @@ def maximal_coverage(
 
     Returns
     -------
-    SitingResult
+    SitingSolution
         ``objective`` is the newly covered weight of all open sites (required included) and
         ``bound`` a proven upper bound on it.
 
@@ -184,7 +184,7 @@ def set_cover(
     warm_start: bool = True,
     tie_break: bool = True,
     threads: int | None = None,
-) -> SitingResult:
+) -> SitingSolution:
     """Fewest new sites so that covered weight ≥ ``target`` × total weight (覆盖率目标选址).
 
     Parameters
@@ -200,7 +200,7 @@ def set_cover(
 
     Returns
     -------
-    SitingResult
+    SitingSolution
         ``objective`` is the number of new (non-required) sites, ``bound`` a proven lower bound.
 
     Raises
@@ -331,8 +331,8 @@ def _finish(
     t0: float,
     *,
     kind: str,
-) -> SitingResult:
-    """Turn a model solution into a ranked :class:`SitingResult`."""
+) -> SitingSolution:
+    """Turn a model solution into a ranked :class:`SitingSolution`."""
     n_y = red.cols.size
     y = sol.values[:n_y] > 0.5 if sol is not None else np.zeros(n_y, dtype=bool)
     opened = red.cols[y]
@@ -377,7 +377,7 @@ def _finish(
         bound = float(math.ceil(raw - 1e-6)) if np.isfinite(raw) else 0.0
         bound = min(max(bound, 0.0), objective)
     status = sol.status if sol is not None else "optimal"
-    return SitingResult(
+    return SitingSolution(
         selected=order.astype(np.int64),
         newly_covered_weight=gains.astype(np.float64),
         cumulative_coverage=cum,

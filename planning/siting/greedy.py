@@ -31,7 +31,7 @@ from planning._errors import InputDataError, SolverError
 from planning.siting.milp import build_model, solve_model
 from planning.siting.problem import (
     Instance,
-    SitingResult,
+    SitingSolution,
     prepare_instance,
     rank_by_marginal_gain,
     reduce_instance,
@@ -174,7 +174,7 @@ def greedy_maximal_coverage(
     bound: float | None = None,
     lp_bound: bool = True,
     time_limit_s: float = 60.0,
-) -> SitingResult:
+) -> SitingSolution:
     """Maximal coverage by the greedy heuristic, with a proven gap (贪心最大覆盖).
 
     Parameters
@@ -190,7 +190,7 @@ def greedy_maximal_coverage(
 
     Returns
     -------
-    SitingResult
+    SitingSolution
         ``method="greedy"``, ``status="heuristic"``; ``bound`` is the smallest valid upper bound
         listed in the module docstring, ``gap`` the relative gap to it. Picks stop early when no
         candidate adds weight (and every group has a site), so fewer than ``n_new`` sites may be
@@ -236,7 +236,7 @@ def greedy_maximal_coverage(
     logger.info(
         "greedy MCLP: %d sites, newly covered %.6g, bound %.6g", selected.size, objective, best
     )
-    return SitingResult(
+    return SitingSolution(
         selected=selected,
         newly_covered_weight=marg,
         cumulative_coverage=cum,

@@ -24,7 +24,7 @@ __all__ = [
     "CoverageTargetError",
     "Instance",
     "Reduced",
-    "SitingResult",
+    "SitingSolution",
     "coverage_from_distances",
     "prepare_instance",
     "rank_by_marginal_gain",
@@ -63,7 +63,7 @@ class CoverageTargetError(SolverError):
 
 
 @dataclass(frozen=True, eq=False)
-class SitingResult:
+class SitingSolution:
     """Outcome of a siting run (选址结果).
 
     Attributes

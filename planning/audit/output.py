@@ -1,4 +1,4 @@
-"""Write an :class:`~planning.audit.AuditResult` to a results folder, atomically and reproducibly.
+"""Write an :class:`~planning.audit.Audit` to a results folder, atomically and reproducibly.
 
 Files: ``results.gpkg`` (layers estates, facilities, streets, service_areas, network, barriers),
 ``estates.csv`` and ``streets.csv`` (UTF-8 with BOM so Excel shows Chinese), ``audit.xlsx``
@@ -24,24 +24,24 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from planning.audit_schema import ESTATE_COLUMNS, STREET_COLUMNS, street_tier_columns, tier_columns
+from planning.audit.columns import ESTATE_COLUMNS, STREET_COLUMNS, street_tier_columns, tier_columns
 from planning.io import write_atomic
 
 if TYPE_CHECKING:
-    from planning.audit import AuditResult
+    from planning.audit.result import Audit
 
 #: Fixed timestamp written into GeoPackage and XLSX metadata so re-runs are byte-identical.
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
 
 
-def estate_table(result: AuditResult) -> pd.DataFrame:
+def estate_table(result: Audit) -> pd.DataFrame:
     """Per-estate table in output column order (no geometry)."""
     columns = list(ESTATE_COLUMNS) + list(tier_columns([t.name for t in result.tiers]))
     frame = result.estates
     return pd.DataFrame({c: frame.get(c) for c in columns})
 
 
-def street_table(result: AuditResult) -> pd.DataFrame:
+def street_table(result: Audit) -> pd.DataFrame:
     """Per-street table in output column order (no geometry)."""
     columns = list(STREET_COLUMNS) + list(street_tier_columns([t.name for t in result.tiers]))
     frame = result.streets
@@ -61,7 +61,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def summary_dict(result: AuditResult) -> dict[str, Any]:
+def summary_dict(result: Audit) -> dict[str, Any]:
     """Return the content of ``summary.json``."""
     ruleset = result.ruleset
     rules = []
@@ -104,7 +104,7 @@ def summary_dict(result: AuditResult) -> dict[str, Any]:
     )
 
 
-def _write_gpkg(result: AuditResult, path: Path) -> None:
+def _write_gpkg(result: Audit, path: Path) -> None:
     layers: list[tuple[str, gpd.GeoDataFrame]] = [
         (
             "estates",
@@ -160,7 +160,7 @@ def pyogrio_fixed_time() -> Iterator[None]:
             os.environ["OGR_CURRENT_DATE"] = previous
 
 
-def _write_xlsx(result: AuditResult, path: Path) -> None:
+def _write_xlsx(result: Audit, path: Path) -> None:
     summary = summary_dict(result)
     estates = estate_table(result)
     headers = {**ESTATE_COLUMNS, **tier_columns([t.name for t in result.tiers])}
@@ -223,12 +223,12 @@ def _normalise_zip(path: Path) -> None:
             target.writestr(fixed, data)
 
 
-def write_results(result: AuditResult, out_dir: Path) -> dict[str, Path]:
+def write_results(result: Audit, out_dir: Path) -> dict[str, Path]:
     """Write every output of the audit into ``out_dir``.
 
     Parameters
     ----------
-    result : AuditResult
+    result : Audit
         What :func:`planning.audit.run_audit` returned.
     out_dir : Path
         The results folder (created when missing).

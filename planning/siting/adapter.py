@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -21,15 +21,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from planning import network
-from planning._errors import InputDataError
-from planning.audit import AuditResult
-from planning.siting import (
-    SitingResult,
-    greedy_maximal_coverage,
-    grid_candidates,
-    maximal_coverage,
-    set_cover,
-)
+from planning._errors import InputDataError, OptionError, param
+from planning._options import check_choice, check_number
+from planning.audit import Audit
+from planning.siting.candidates import grid_candidates
+from planning.siting.core import maximal_coverage, set_cover
+from planning.siting.greedy import greedy_maximal_coverage
+from planning.siting.problem import SitingSolution
 
 logger = logging.getLogger(__name__)
 
@@ -38,27 +36,100 @@ logger = logging.getLogger(__name__)
 MILP_PAIR_LIMIT = 5_000_000
 
 
-@dataclass
+SitingMethod = Literal["auto", "milp", "greedy"]
+SitingKind = Literal["community_station", "street_centre"]
+
+
+@dataclass(frozen=True)
 class SitingOptions:
-    """What to solve (``n_new`` or ``target_coverage``) and how."""
+    """What to solve (``n_new`` or ``target_coverage``) and how, checked when made.
+
+    Attributes
+    ----------
+    n_new : int or None
+        Open this many new centres covering the most households (MCLP, 最大覆盖).
+    target_coverage : float or None
+        Fewest new centres reaching this household share, 0 < share ≤ 1 (set cover).
+    kind : {"community_station", "street_centre"}
+        Kind of the new centres; decides which service-circle tier they serve.
+    floor_m2 : float or None
+        Floor area of each new centre; caps the households it serves (capacitated).
+    spacing_m : float
+        Grid spacing of generated candidates (m).
+    tier : str or None
+        Tier to cover; the largest one counting ``kind`` when None.
+    time_limit_s : float
+        Solver time limit (s).
+    method : {"auto", "milp", "greedy"}
+        ``auto`` uses the exact MILP unless the instance is very large.
+    one_centre_per_street : bool or None
+        At most one new street centre per street without one (default: for street centres).
+
+    Examples
+    --------
+    >>> SitingOptions(n_new=5).method
+    'auto'
+    >>> SitingOptions(n_new=5, method="mlip")
+    Traceback (most recent call last):
+    ...
+    planning._errors.OptionError: method="mlip": choose one of 'auto', 'milp', 'greedy'.
+    """
 
     n_new: int | None = None
     target_coverage: float | None = None
-    kind: str = "community_station"
+    kind: SitingKind = "community_station"
     floor_m2: float | None = None
     spacing_m: float = 250.0
     tier: str | None = None
     time_limit_s: float = 60.0
-    method: str = "auto"
+    method: SitingMethod = "auto"
     one_centre_per_street: bool | None = None
+
+    def __post_init__(self) -> None:
+        if (self.n_new is None) == (self.target_coverage is None):
+            raise OptionError(
+                f"Give exactly one of {param('new')} (number of new centres) or "
+                f"{param('target_coverage')} (household share to reach).",
+                "new",
+            )
+        if self.n_new is not None and (
+            isinstance(self.n_new, bool)
+            or not isinstance(self.n_new, int | np.integer)
+            or self.n_new < 1
+        ):
+            raise OptionError(
+                f"{param('new', self.n_new)}: give a whole number of new centres, at least 1.",
+                "new",
+            )
+        if self.target_coverage is not None:
+            check_number(
+                "target_coverage", self.target_coverage, high=1.0, unit=" (a share, e.g. 0.95)"
+            )
+        check_choice("kind", self.kind, get_args(SitingKind))
+        check_choice("method", self.method, get_args(SitingMethod))
+        if self.floor_m2 is not None:
+            check_number("floor_m2", self.floor_m2, unit=" m²")
+        check_number("spacing_m", self.spacing_m, low=10.0, unit=" m")
+        check_number("time_limit_s", self.time_limit_s, unit=" s")
 
 
 @dataclass
 class SitingOutcome:
-    """Proposals and before/after figures."""
+    """Proposed sites (选址建议) with before/after figures.
+
+    Attributes
+    ----------
+    proposals : GeoDataFrame
+        One row per new site in rank order: ``candidate_id``, ``rank``, ``households_new``,
+        ``estates_newly_covered``, ``cumulative_coverage``, ``lon``/``lat``.
+    solution : SitingSolution
+        The solver's answer (status, bound, gap, selected columns).
+    summary : dict
+        What ``summary.json`` records under ``siting``.
+    """
 
     proposals: gpd.GeoDataFrame
-    result: SitingResult
+    solution: SitingSolution
     summary: dict[str, Any]
 
 
@@ -134,7 +205,7 @@ def read_candidates(
 
 
 def _candidate_frame(
-    candidates: gpd.GeoDataFrame | None, result: AuditResult, options: SitingOptions, tier_name: str
+    candidates: gpd.GeoDataFrame | None, result: Audit, options: SitingOptions, tier_name: str
 ) -> gpd.GeoDataFrame:
     crs = result.estates.crs
     if candidates is not None:
@@ -161,21 +232,21 @@ def _candidate_frame(
     )
 
 
-def _capacity(result: AuditResult, options: SitingOptions, n: int) -> np.ndarray | None:
+def _capacity(result: Audit, options: SitingOptions, n: int) -> np.ndarray | None:
     if options.floor_m2 is None:
         return None
     rule = result.ruleset.floor_area_rule("existing") or result.ruleset.floor_area_rule("new")
     if rule is None or not rule.minimum:
         raise InputDataError(
-            f"--floor-m2 needs a floor-area rule to turn m² into households, and ruleset "
-            f"{result.ruleset.id} has none; drop --floor-m2 or choose another ruleset."
+            f"{param('floor_m2')} needs a floor-area rule to turn m² into households, and "
+            f"ruleset {result.ruleset.id} has none; leave {param('floor_m2')} out or choose "
+            "another ruleset."
         )
     return np.full(n, options.floor_m2 * 100.0 / rule.minimum)
 
 
 def site_centres(
-    result: AuditResult,
-    net: network.WalkNetwork,
+    result: Audit,
     options: SitingOptions,
     candidates: gpd.GeoDataFrame | None = None,
 ) -> SitingOutcome:
@@ -183,10 +254,8 @@ def site_centres(
 
     Parameters
     ----------
-    result : AuditResult
-        The audit of the same inputs (existing coverage, tiers, ruleset).
-    net : WalkNetwork
-        The walking network.
+    result : Audit
+        The audit of the same inputs (existing coverage, tiers, ruleset, walking network).
     options : SitingOptions
         ``n_new`` (maximal coverage) or ``target_coverage`` (fewest centres), kind, capacity.
     candidates : GeoDataFrame, optional
@@ -197,8 +266,7 @@ def site_centres(
     -------
     SitingOutcome
     """
-    if (options.n_new is None) == (options.target_coverage is None):
-        raise InputDataError("Give exactly one of --new N or --target-coverage SHARE.")
+    net = result.network
     tiers = [t for t in result.tiers if options.kind in t.facility_kinds]
     if options.tier is not None:
         tiers = [t for t in tiers if t.name == options.tier]
@@ -206,7 +274,7 @@ def site_centres(
         raise InputDataError(
             f"No service-circle tier of ruleset {result.ruleset.id} counts {options.kind}"
             + (f" as tier {options.tier}" if options.tier else "")
-            + "; choose another --kind or --tier."
+            + f"; choose another {param('kind')} or {param('tier')}."
         )
     tier = max(tiers, key=lambda t: t.distance_m)
     estates = result.estates
@@ -310,7 +378,7 @@ def site_centres(
 
 def _proposals(
     frame: gpd.GeoDataFrame,
-    solved: SitingResult,
+    solved: SitingSolution,
     coverage: sp.csr_array,
     estates: pd.DataFrame,
     covered_before: np.ndarray,

@@ -1,6 +1,6 @@
 """Chinese names and Chinese-labelled outputs of the synthetic sample district 示例区 (合成示例数据).
 
-Helpers of :mod:`planning.sample_district`: word lists and deterministic name drawing for estates
+Helpers of :mod:`planning.sample`: word lists and deterministic name drawing for estates
 (居住小区), roads (道路), communities (社区) and facilities (养老服务设施); the copies planners
 would hand over (estates as a GBK Shapefile with Chinese field names and no ``.cpg``, facilities
 as a workbook with Chinese headers and 经度/纬度); and ``gis_data/README.md``. Every draw takes the

@@ -6,7 +6,7 @@ roads (支路), a meandering river (玉带河) crossed by two bridges, gated est
 (出入口) and internal paths, and elderly-care facilities (养老服务设施) of every kind, with failures of
 every rule designed in (listed in ``gis_data/README.md``).
 
-``python -m planning.sample_district gis_data/`` rewrites the files; the same seed gives the same
+``python -m planning.sample gis_data/`` rewrites the files; the same seed gives the same
 layers and, with the same GDAL, the same bytes.
 """
 
@@ -29,7 +29,7 @@ from pyogrio.errors import DataSourceError
 from scipy.sparse import csgraph
 
 from planning._errors import InputDataError, InputFileError
-from planning._sample_names import (
+from planning.sample.names import (
     ARTERIALS_EW,
     ARTERIALS_NS,
     COUNTY,
@@ -42,7 +42,7 @@ from planning._sample_names import (
     facility_size,
     station_land,
 )
-from planning._sample_output import (
+from planning.sample.output import (
     Design,
     design_report,
     failures_markdown,
@@ -669,7 +669,7 @@ def write_sample_district(folder: str | Path, seed: int = DEFAULT_SEED) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``python -m planning.sample_district [FOLDER] [--seed N]``; return the exit status."""
+    """Run ``python -m planning.sample [FOLDER] [--seed N]``; return the exit status."""
     parser = argparse.ArgumentParser(description="Write the sample district 示例区 (合成示例数据).")
     parser.add_argument("folder", nargs="?", default="gis_data", help="default: gis_data")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"default: {DEFAULT_SEED}")
@@ -680,7 +680,3 @@ def main(argv: list[str] | None = None) -> int:
     logger.setLevel(logging.INFO)
     write_sample_district(args.folder, args.seed)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Writers and the designed-failure report of the synthetic sample district (示例区).
 
-Split from :mod:`planning._sample_names` (names and sizes) so each stays small: the GeoPackage,
+Split from :mod:`planning.sample.names` (names and sizes) so each stays small: the GeoPackage,
 the GBK Shapefile and XLSX copies planners' files look like, and ``designed_failures.md``.
 """
 
@@ -22,7 +22,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse import csgraph
 
-from planning._sample_names import (
+from planning.sample.names import (
     COUNTY,
     FIXED_DATE,
     STREETS,
@@ -200,7 +200,7 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path, seed: int) -> No
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
     meta = {
         "synthetic": SYNTHETIC_LABEL,
-        "generator": "planning.sample_district",
+        "generator": "planning.sample",
         "seed": str(seed),
     }
     try:
@@ -271,9 +271,9 @@ def write_facilities_xlsx(facilities: gpd.GeoDataFrame, path: Path, seed: int) -
         ws.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row])
     notes = wb.create_sheet("说明")
     notes.append([f"{COUNTY}养老服务设施清单: {SYNTHETIC_LABEL}; 虚构地区, 非真实数据。"])
-    notes.append([f"python -m planning.sample_district, seed {seed}; 经度/纬度 = WGS-84 (度)."])
+    notes.append([f"python -m planning.sample, seed {seed}; 经度/纬度 = WGS-84 (度)."])
     wb.properties.created = wb.properties.modified = datetime.datetime(*FIXED_DATE)
-    wb.properties.creator = "planning.sample_district"
+    wb.properties.creator = "planning.sample"
     buffer = io.BytesIO()
     wb.save(buffer)
     stamp = "{}-{:02d}-{:02d}T00:00:00Z".format(*FIXED_DATE).encode()
@@ -314,7 +314,7 @@ def failures_markdown(seed: int, layers: dict[str, gpd.GeoDataFrame], design: De
     ename = est["name"].to_dict()
     out = [
         f"# Designed failures of the sample district 示例区 (合成示例数据, seed {seed})\n",
-        "Written by `python -m planning.sample_district`; do not edit. Walking distances are "
+        "Written by `python -m planning.sample`; do not edit. Walking distances are "
         "measured on the `roads` layer from an estate's nearest gate to the facility point "
         "(gate → access/internal paths → roads); see `README.md` for the design.\n",
         "## 1. Floor area per 100 households (每百户配建面积)\n",

@@ -8,7 +8,7 @@ totals written to ``summary.json``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,10 +22,8 @@ from planning.analysis.admin_rules import (
     street_centre_coverage,
 )
 from planning.analysis.coverage import coverage_share
+from planning.audit.tiers import MeasuredTier
 from planning.rules import Rule, Ruleset
-
-if TYPE_CHECKING:
-    from planning.audit import Tier
 
 #: Units as people read them in reports.
 UNIT_TEXT = {
@@ -35,7 +33,10 @@ UNIT_TEXT = {
 
 
 def street_table(
-    streets: gpd.GeoDataFrame, estates: pd.DataFrame, facilities: pd.DataFrame, tiers: list[Tier]
+    streets: gpd.GeoDataFrame,
+    estates: pd.DataFrame,
+    facilities: pd.DataFrame,
+    tiers: list[MeasuredTier],
 ) -> gpd.GeoDataFrame:
     """Summarise estates per street (街道): households, floor area, centres, coverage per tier.
 
@@ -47,13 +48,13 @@ def street_table(
         The audited estates with ``street_id``.
     facilities : DataFrame
         The facilities counted today, with ``street_id``.
-    tiers : list of Tier
+    tiers : list of MeasuredTier
         The service-circle tiers.
 
     Returns
     -------
     GeoDataFrame
-        One row per street, columns of :data:`planning.audit_schema.STREET_COLUMNS`.
+        One row per street, columns of :data:`planning.audit.columns.STREET_COLUMNS`.
     """
     streets = streets.copy()
     sid = estates["street_id"]
@@ -96,7 +97,7 @@ def _pct(value: float) -> float | None:
 class _Tables:
     """What the rule checks read: the audited estates and the counted facilities and streets."""
 
-    tiers: list[Tier]
+    tiers: list[MeasuredTier]
     estates: pd.DataFrame
     facilities: pd.DataFrame
     streets: pd.DataFrame
@@ -228,7 +229,7 @@ _CHECKS = {
 
 def rule_checks(
     ruleset: Ruleset,
-    tiers: list[Tier],
+    tiers: list[MeasuredTier],
     estates: pd.DataFrame,
     facilities: pd.DataFrame,
     streets: pd.DataFrame,
@@ -251,7 +252,9 @@ def rule_checks(
     return checks
 
 
-def totals(estates: pd.DataFrame, tiers: list[Tier], sensitivity: pd.DataFrame) -> dict[str, Any]:
+def totals(
+    estates: pd.DataFrame, tiers: list[MeasuredTier], sensitivity: pd.DataFrame
+) -> dict[str, Any]:
     """Return the headline figures written to ``summary.json`` (``totals``)."""
     households = estates["households"].to_numpy(float)
     covered = {

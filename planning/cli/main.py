@@ -1,7 +1,8 @@
-"""Command line: ``eldercare validate | rules | audit | demo | map | site | check-estate``.
+"""Command line: ``eldercare validate | rules | audit | demo | map | site | check-estate | sample``.
 
-The only module that configures logging and prints. Every :class:`~planning._errors.PlanningError`
-becomes a short message on stderr and exit status 2, never a traceback.
+The only package that configures logging and prints. Every :class:`~planning.PlanningError`
+becomes a short message on stderr (options named as this command line spells them) and exit
+status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,34 +11,15 @@ import argparse
 import logging
 import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from planning import __version__
 from planning._errors import InputDataError, PlanningError
-from planning.project import (
-    DEMO_DIR,
-    ProjectSpec,
-    add_input_arguments,
-    add_network_arguments,
-    spec_from_args,
-)
-
-
-class Console:
-    """Progress messages on stderr with elapsed time, silenced by ``--quiet``."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.start = time.perf_counter()
-
-    def __call__(self, message: str) -> None:
-        """Print one progress line."""
-        if not self.quiet:
-            print(
-                f"[{time.perf_counter() - self.start:6.1f}s] {message}", file=sys.stderr, flush=True
-            )
+from planning.cli.console import Console, print_summary
+from planning.cli.flags import render
+from planning.cli.options import add_input_arguments, add_network_arguments, spec_from_args
+from planning.project import DEMO_DIR, ProjectSpec
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -53,12 +35,14 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from planning.project import load_validated_inputs
+    from planning.project import load_project_inputs
 
     spec = spec_from_args(args, needs_network=False)
-    inputs, report = load_validated_inputs(spec, raise_on_error=False)
-    print(report.format(lang=args.lang))
-    if report.usable and inputs is not None:
+    inputs = load_project_inputs(spec, raise_on_error=False)
+    report = inputs.report
+    assert report is not None  # load_inputs always attaches it
+    print(render(report.format(lang=args.lang)))
+    if report.usable:
         counts = ", ".join(
             f"{name} {len(frame)}"
             for name, frame in (
@@ -87,48 +71,14 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 def _run_audit(spec: ProjectSpec, console: Console, lang: str) -> Path:
     from planning.maps import write_all
-    from planning.project import run_project_audit
+    from planning.project import audit_prepared, prepare_project
 
-    out = run_project_audit(spec, progress=console)
+    result = audit_prepared(spec, prepare_project(spec, console), console)
+    console(f"Writing results to {spec.out}")
+    result.write(spec.out, maps=False)
     console("Drawing the gap map and the report")
-    write_all(out, lang=lang, basemap=spec.basemap)
-    return out
-
-
-def _print_summary(out: Path) -> None:
-    import json
-
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    totals = summary["totals"]
-    print(f"Ruleset 规则集: {summary['ruleset']['name_zh']} ({summary['ruleset']['id']})")
-    print(f"Estates 小区: {totals['estates']}, households 户数: {totals['households']}")
-    for tier, share in totals["coverage"].items():
-        covered = totals["households_covered"][tier]
-        print(f"  {tier} circle 服务圈 coverage: {share:.1%} of households ({covered})")
-    print(
-        f"Estates short of floor area 面积不达标: {totals['estates_area_failing']} "
-        f"(shortfall 缺口 {totals['shortfall_m2']:.0f} m²)"
-    )
-    names = {
-        "pass": "PASS 达标",
-        "fail": "FAIL 不达标",
-        "report": "report 仅报告",
-        "no_data": "no data 无数据",
-    }
-    print("Rules 规则:")
-    for rule in summary["rules"]:
-        evidence = " ⚠ unverified (memory)" if rule["citation"]["evidence"] == "memory" else ""
-        if rule["unit"] == "pct_estates" or rule["value"] is None:
-            figure = rule["detail"]
-        else:
-            unit = "%" if rule["unit"] == "pct" else f" {rule['unit']}"
-            target = "" if rule["threshold"] is None else f" (target ≥ {rule['threshold']:g}{unit})"
-            figure = f"{rule['value']:g}{unit}{target}: {rule['detail']}"
-        print(f"  {names[rule['verdict']]:<14} {rule['rule_id']}: {figure}{evidence}")
-    print(
-        f"Outputs in {out}: "
-        + ", ".join(sorted(p.name for p in out.iterdir() if not p.name.startswith(".")))
-    )
+    write_all(spec.out, lang=lang, basemap=spec.basemap)
+    return spec.out
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -136,7 +86,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     spec = spec_from_args(args, needs_network=True)
     out = _run_audit(spec, console, args.lang)
     if not args.quiet:
-        _print_summary(out)
+        print_summary(out)
     return 0
 
 
@@ -147,7 +97,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     spec = demo_spec(out=Path(args.out) if args.out else DEMO_DIR, rules=args.rules)
     out = _run_audit(spec, console, args.lang)
     if not args.quiet:
-        _print_summary(out)
+        print_summary(out)
         print(f"\nOpen {out / 'gap_map.html'} in a browser (works offline).")
     return 0
 
@@ -163,10 +113,9 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
-    from planning.audit_output import write_results
+    from planning.api import site
     from planning.maps import write_all
     from planning.project import audit_prepared, prepare_project, spec_from_results
-    from planning.proposals import SitingOptions, site_centres
 
     console = Console(args.quiet)
     if args.audit:
@@ -175,24 +124,21 @@ def _cmd_site(args: argparse.Namespace) -> int:
             spec.out = Path(args.out)
     else:
         spec = spec_from_args(args, needs_network=True)
-    prepared = prepare_project(spec, console)
-    result = audit_prepared(spec, prepared, console)
-    candidates = None
-    if args.candidates:
-        from planning.project import LayerRef
-        from planning.proposals import read_candidates
-
-        ref = LayerRef(Path(args.candidates), args.candidates_layer)
-        # Candidate tables usually come from the same source as the facilities.
-        candidate_coords = (
-            spec.coords.get("facilities") if isinstance(spec.coords, dict) else spec.coords
-        )
-        candidates = read_candidates(
-            ref.path, layer=ref.layer, crs=prepared.inputs.crs, coords=candidate_coords
-        )
-    options = SitingOptions(
-        n_new=args.new,
+    result = audit_prepared(spec, prepare_project(spec, console), console)
+    console(
+        "Choosing sites (选址) with HiGHS" if args.method != "greedy" else "Choosing sites greedily"
+    )
+    # Candidate tables usually come from the same source as the facilities.
+    candidate_coords = (
+        spec.coords.get("facilities") if isinstance(spec.coords, dict) else spec.coords
+    )
+    sited = site(
+        result,
+        new=args.new,
         target_coverage=args.target_coverage,
+        candidates=args.candidates,
+        candidates_layer=args.candidates_layer,
+        coords=candidate_coords,
         kind=args.kind,
         floor_m2=args.floor_m2,
         spacing_m=args.spacing_m,
@@ -200,33 +146,36 @@ def _cmd_site(args: argparse.Namespace) -> int:
         time_limit_s=args.time_limit,
         method=args.method,
     )
-    console(
-        "Choosing sites (选址) with HiGHS" if args.method != "greedy" else "Choosing sites greedily"
-    )
-    outcome = site_centres(result, prepared.net, options, candidates)
-    result.proposals = outcome.proposals
-    result.siting = outcome.summary
     console(f"Writing results to {spec.out}")
-    write_results(result, spec.out)
+    sited.write(spec.out, maps=False)
     console("Drawing the gap map with the proposals")
     write_all(spec.out, lang=args.lang, basemap=spec.basemap)
     if not args.quiet:
-        summary = outcome.summary
+        summary = sited.summary
         print(
-            f"Proposed {summary['selected']} {options.kind} site(s) from {summary['candidates']} "
-            f"candidates ({summary['candidate_source']}); {summary['method']} {summary['status']}, "
-            f"optimality gap {summary['gap']:.2%}."
+            f"Proposed {summary['selected']} {summary['kind']} site(s) from "
+            f"{summary['candidates']} candidates ({summary['candidate_source']}); "
+            f"{summary['method']} {summary['status']}, optimality gap {summary['gap']:.2%}."
         )
         print(
             f"{summary['tier']} household coverage 户数覆盖率: {summary['before']['coverage']:.1%} → "
             f"{summary['after']['coverage']:.1%}"
         )
-        for row in outcome.proposals.itertuples():
+        for row in sited.proposals.itertuples():
             print(
-                f"  #{row.rank} {row.candidate_id} ({row.lon:.5f}, {row.lat:.5f}): +{row.households_new} "
-                f"households, {row.estates_newly_covered} estates, cumulative {row.cumulative_coverage:.1%}"
+                f"  #{row.rank} {row.candidate_id} ({row.lon:.5f}, {row.lat:.5f}): "
+                f"+{row.households_new} households, {row.estates_newly_covered} estates, "
+                f"cumulative {row.cumulative_coverage:.1%}"
             )
         print(f"Outputs in {spec.out}: proposals.csv, results.gpkg (layer proposals), gap_map.html")
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from planning.sample import write_sample_district
+
+    paths = write_sample_district(args.folder, args.seed)
+    print("Wrote " + ", ".join(str(p) for p in paths.values()))
     return 0
 
 
@@ -341,9 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["auto", "milp", "greedy"], default="auto")
     p.set_defaults(func=_cmd_site)
 
-    from planning.review.cli import add_review_parser
+    from planning.cli.review import add_review_parser
 
-    add_review_parser(sub)
+    add_review_parser(sub, [common])
     return parser
 
 
@@ -354,11 +303,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose, args.quiet)
     try:
         return int(args.func(args))
-    except InputDataError as error:
-        print(str(error), file=sys.stderr)
-        return 2
     except PlanningError as error:
-        print(f"error: {error}", file=sys.stderr)
+        text = render(error.raw_message)
+        # A validation report is a page of its own; other errors get the usual prefix.
+        print(text if isinstance(error, InputDataError) else f"error: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -366,7 +314,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

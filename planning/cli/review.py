@@ -1,8 +1,8 @@
 """Command line of the new-estate review: ``eldercare check-estate`` (新建小区配建审查).
 
-``planning.cli`` calls :func:`add_review_parser`; every
-:class:`~planning._errors.PlanningError` raised here becomes exit status 2 there. The command
-prints a short verdict summary per estate (this module is command-line code).
+:mod:`planning.cli.main` calls :func:`add_review_parser`; every
+:class:`~planning.PlanningError` raised here becomes exit status 2 there. The command runs
+:func:`planning.check_estate` and prints a short verdict summary per estate.
 """
 
 from __future__ import annotations
@@ -14,32 +14,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planning import settings
 from planning._errors import InputFileError
+from planning.cli.options import add_network_arguments, parse_bbox
 
 if TYPE_CHECKING:  # the review's GIS stack loads only when the command runs (fast --help)
-    from planning.review.core import Review
+    from planning.results import Review
 
 logger = logging.getLogger(__name__)
 
 
-def add_review_parser(subparsers: Any) -> argparse.ArgumentParser:
+def add_review_parser(
+    subparsers: Any, parents: list[argparse.ArgumentParser]
+) -> argparse.ArgumentParser:
     """Add the ``check-estate`` subcommand to the ``eldercare`` parser.
 
     Parameters
     ----------
     subparsers : argparse._SubParsersAction
         From ``parser.add_subparsers()``.
+    parents : list of ArgumentParser
+        Options shared by every command (``-q``, ``-v``, ``--lang``).
 
     Returns
     -------
     argparse.ArgumentParser
         The subcommand's parser; its ``func`` default returns the exit status.
     """
-    from planning.project import add_network_arguments
-
     p: argparse.ArgumentParser = subparsers.add_parser(
         "check-estate",
+        parents=parents,
         help="review a proposed estate's elderly-care provision (新建小区养老服务设施配建审查)",
         description="Check a proposed residential estate against a ruleset: floor area per 100 "
         "households, land per resident, nearest facility of every service circle on foot (with "
@@ -84,31 +87,17 @@ def add_review_parser(subparsers: Any) -> argparse.ArgumentParser:
     d.add_argument("--coords", choices=["wgs84", "gcj02", "bd09"], help="lon/lat system of tables")
     d.add_argument("--rules", required=True, help="ruleset: national/全国, daye/大冶 … or a .toml")
     add_network_arguments(p)
-    p.add_argument(
-        "--lang",
-        choices=["zh", "en"],
-        default=argparse.SUPPRESS,
-        help="language of the sheet and workbook (default zh)",
-    )
     p.set_defaults(func=run_check_estate)
     return p
 
 
 @dataclass
 class CheckEstateResult:
-    """What :func:`check_estate` produced."""
+    """What ``check-estate`` produced."""
 
     review: Review
     out: Path
     files: list[Path]
-
-
-def _ref(path: str | None, layer: str | None, role: str) -> Any:
-    from planning.project import LayerRef, resolve_layer
-
-    if not path:
-        return None
-    return resolve_layer(LayerRef(Path(path), layer), role)
 
 
 def check_estate(args: argparse.Namespace) -> CheckEstateResult:
@@ -123,13 +112,9 @@ def check_estate(args: argparse.Namespace) -> CheckEstateResult:
     -------
     CheckEstateResult
     """
-    from planning.io import load_estates, load_facilities
-    from planning.project import LayerRef, ProjectSpec, load_project_network
-    from planning.review.core import ReviewOptions, review_estates
-    from planning.review.inputs import ProposalOptions, read_gates, read_proposals
-    from planning.review.output import atomic_write_bytes, review_to_dict, write_json, write_xlsx
-    from planning.review.sheet import review_html
-    from planning.rules import load_ruleset
+    from planning.api import check_estate as review_estate
+    from planning.api import load_network
+    from planning.io import LayerRef, resolve_layer
     from planning.schema import parse_field_options
 
     if not getattr(args, "out", None):
@@ -139,90 +124,67 @@ def check_estate(args: argparse.Namespace) -> CheckEstateResult:
             "No walking network given: use --network FILE (.osm, .graphml or road centre-lines) "
             "or --place NAME (with --download the first time)."
         )
-    if args.max_snap_m is not None:
-        settings.max_snap_m = float(args.max_snap_m)
-    lang = getattr(args, "lang", "zh")
     fields = parse_field_options(args.field or [])
-    ruleset = load_ruleset(args.rules)
-    estate_ref = _ref(args.estate, args.estate_layer, "estates")
-    proposals = read_proposals(
-        estate_ref.path,
-        estate_ref.layer,
-        options=ProposalOptions(
-            households=args.households,
-            status=args.status,
-            planned_floor_m2=args.planned_floor_m2,
-            planned_land_m2=args.planned_land_m2,
-        ),
-        fields=fields,
-        coords=args.coords,
-    )
-    fac_ref = _ref(args.facilities, args.facilities_layer, "facilities")
-    ex_ref = _ref(args.existing_estates, args.existing_estates_layer, "estates")
-    facilities, report = load_facilities(
-        fac_ref.path, fields=fields, coords=args.coords, layer=fac_ref.layer
-    )
-    crs = facilities.crs
-    if ex_ref is not None:
-        existing, report = load_estates(
-            ex_ref.path,
-            fields=fields,
-            coords=args.coords,
-            layer=ex_ref.layer,
-            new_estate_cutoff_year=ruleset.parameters.new_estate_cutoff_year,
-            target_crs=crs,
-            report=report,
-        )
-    else:
-        existing = None
-    report.raise_if_unusable()
-    proposals = proposals.to_crs(crs)
-    gates = None
-    if args.gates:
-        g_ref = _ref(args.gates, args.gates_layer, "gates")
-        gates = read_gates(g_ref.path, g_ref.layer, proposals, coords=args.coords, fields=fields)
-    spec = ProjectSpec(
-        estates=LayerRef(estate_ref.path, estate_ref.layer),
-        network=None if not args.network else LayerRef(Path(args.network), args.network_layer),
+    facilities = resolve_layer(LayerRef(Path(args.facilities), args.facilities_layer), "facilities")
+    crs = _facilities_crs(facilities, args.coords, fields)
+    net = load_network(
+        args.network,
+        crs=crs,
+        layer=args.network_layer,
+        barriers=args.barriers,
+        barriers_layer=args.barriers_layer,
         place=args.place,
-        barriers=None if not args.barriers else LayerRef(Path(args.barriers), args.barriers_layer),
+        bbox=parse_bbox(args.bbox) if getattr(args, "bbox", None) else None,
         download=bool(args.download),
+    )
+    layers = {
+        key: value
+        for key, value in (
+            ("estate", args.estate_layer),
+            ("facilities", facilities.layer),
+            ("gates", args.gates_layer),
+            ("existing_estates", args.existing_estates_layer),
+        )
+        if value
+    }
+    review = review_estate(
+        args.estate,
+        facilities=facilities.path,
+        network=net,
         rules=args.rules,
+        households=args.households,
+        status=args.status,
+        planned_floor_m2=args.planned_floor_m2,
+        planned_land_m2=args.planned_land_m2,
+        gates=args.gates,
+        existing_estates=args.existing_estates,
+        coords=args.coords,
+        fields=fields,
+        layers=layers,
+        measure=args.measure,
+        walk_speed=args.walk_speed,
+        include_planned=bool(args.include_planned),
+        max_snap_m=args.max_snap_m,
     )
-    if getattr(args, "bbox", None):
-        from planning.project import parse_bbox
-
-        spec.bbox = parse_bbox(args.bbox)
-    net, barriers = load_project_network(spec, crs)
-    review = review_estates(
-        proposals,
-        facilities,
-        ruleset,
-        net,
-        gates=gates,
-        existing=existing,
-        options=ReviewOptions(
-            walk_speed_m_per_s=args.walk_speed,
-            measure=args.measure,
-            include_planned=bool(args.include_planned),
-        ),
-    )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     sources = {
-        "estate": str(estate_ref.path),
-        "facilities": str(fac_ref.path),
-        "existing_estates": "" if ex_ref is None else str(ex_ref.path),
+        "estate": str(args.estate),
+        "facilities": str(facilities.path),
+        "existing_estates": args.existing_estates or "",
         "gates": args.gates or "",
         "network": args.network or args.place or getattr(args, "bbox", None) or "",
         "barriers": args.barriers or "",
     }
-    data = review_to_dict(review, sources)
-    files = [out / "review.json", out / "review.html", out / "review.xlsx"]
-    write_json(data, files[0])
-    atomic_write_bytes(files[1], review_html(review, net, barriers, lang).encode("utf-8"))
-    write_xlsx(data, files[2], lang)
-    return CheckEstateResult(review, out, files)
+    files = review.write(Path(args.out), lang=getattr(args, "lang", "zh"), sources=sources)
+    return CheckEstateResult(review, Path(args.out), list(files.values()))
+
+
+def _facilities_crs(ref: Any, coords: str | None, fields: dict[str, str]) -> Any:
+    """Return the metric CRS the review works in: the facilities layer's projected CRS."""
+    from planning.io import load_facilities
+
+    frame, report = load_facilities(ref.path, fields=fields, coords=coords, layer=ref.layer)
+    report.raise_if_unusable()
+    return frame.crs
 
 
 def summary_lines(review: Review, lang: str = "zh") -> list[str]:

@@ -1,0 +1,305 @@
+"""The compliance audit (合规评估).
+
+Floor area per 100 households and service circles, per estate and per street, plus the
+admin-unit and facility rules of the ruleset.
+
+:func:`run_audit` computes everything in memory and returns an :class:`~planning.audit.Audit`;
+:mod:`planning.audit.output` writes it. The command line calls both.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planning import __version__, network
+from planning._errors import NetworkError, param
+from planning.analysis.coverage import best_per_group, speed_sensitivity
+from planning.analysis.origins import estate_origins
+from planning.audit.provision import Provision, floor_area, land
+from planning.audit.result import Audit, AuditOptions
+from planning.audit.rules import rule_checks, street_table
+from planning.audit.rules import totals as totals_of
+from planning.audit.tiers import MeasuredTier, measured_tiers
+from planning.io import Inputs
+from planning.rules import Ruleset
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def _no_facilities(crs: Any) -> gpd.GeoDataFrame:
+    """Return an empty facilities layer with the canonical columns (estates audited alone)."""
+    columns: dict[str, Any] = {
+        "facility_id": pd.Series(dtype=str),
+        "name": pd.Series(dtype=str),
+        "kind": pd.Series(dtype=str),
+        "floor_m2": pd.Series(dtype=float),
+        "land_m2": pd.Series(dtype=float),
+        "beds": pd.Series(dtype=float),
+        "nursing_beds": pd.Series(dtype=float),
+        "estate_id": pd.Series(dtype=object),
+        "status": pd.Series(dtype=str),
+        "street": pd.Series(dtype=object),
+        "county": pd.Series(dtype=object),
+    }
+    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=crs))
+
+
+def _assign_streets(
+    estates: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, given: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, pd.Series, pd.Series]:
+    """Return the streets layer (given, or built from estate attributes) and each row's street."""
+    if given is not None and len(given):
+        streets = given.copy()
+        est_pts = gpd.GeoDataFrame(
+            geometry=estates.geometry.representative_point(), crs=estates.crs
+        )
+        joined = gpd.sjoin(
+            est_pts, streets[["street_id", "geometry"]], how="left", predicate="within"
+        )
+        est_street = joined[~joined.index.duplicated()]["street_id"]
+        by_name = pd.Series(streets["street_id"].to_numpy(), index=streets["name"].astype(str))
+        by_name = by_name[~by_name.index.duplicated()]
+        named = estates["street"].astype("string").map(by_name)
+        est_street = est_street.fillna(named)
+        fac_street = pd.Series([None] * len(facilities), index=facilities.index, dtype=object)
+        if len(facilities):
+            fac_pts = gpd.GeoDataFrame(
+                geometry=facilities.geometry.representative_point(), crs=facilities.crs
+            )
+            fj = gpd.sjoin(
+                fac_pts, streets[["street_id", "geometry"]], how="left", predicate="within"
+            )
+            fac_street = fj[~fj.index.duplicated()]["street_id"]
+        return streets, est_street, fac_street
+    names = estates["street"].astype("string").fillna("未注明街道")
+    streets = gpd.GeoDataFrame(
+        {"street_id": sorted(names.unique()), "name": sorted(names.unique()), "county": None},
+        geometry=gpd.GeoSeries([None] * names.nunique(), crs=estates.crs),
+    )
+    if "street" in facilities:
+        fac_street = facilities["street"].astype("string")
+    else:
+        fac_street = pd.Series([None] * len(facilities), index=facilities.index, dtype=object)
+    return streets, names, fac_street
+
+
+def run_audit(
+    inputs: Inputs,
+    ruleset: Ruleset,
+    net: network.WalkNetwork,
+    *,
+    options: AuditOptions | None = None,
+    barriers: gpd.GeoDataFrame | None = None,
+    progress: Progress | None = None,
+) -> Audit:
+    """Audit estates and facilities against a ruleset on a walking network.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        Validated layers in one metric CRS (:func:`planning.io.load_inputs`).
+    ruleset : Ruleset
+        The jurisdiction's rules (:func:`planning.rules.load_ruleset`).
+    net : WalkNetwork
+        The walking network in the same CRS.
+    options : AuditOptions, optional
+        Walking speed, measure and whether planned facilities count in the circles.
+    barriers : GeoDataFrame, optional
+        Rivers etc., only carried through to the map.
+    progress : callable, optional
+        Called with a short message at each step.
+
+    Returns
+    -------
+    Audit
+    """
+    options = options or AuditOptions()
+    say = progress or (lambda message: None)
+    params = ruleset.parameters
+    estates = inputs.estates.reset_index(drop=True).copy()
+    facilities = (
+        inputs.facilities.reset_index(drop=True).copy()
+        if inputs.facilities is not None
+        else _no_facilities(estates.crs)
+    )
+    if net.crs is not None and estates.crs is not None and not net.crs.equals(estates.crs):
+        raise NetworkError(
+            f"The walking network is in {net.crs.name} but the inputs are in {estates.crs.name}; "
+            f"build it in the inputs' CRS ({param('crs')} of the network loader, e.g. "
+            "crs=inputs.crs)."
+        )
+    tiers = measured_tiers(ruleset, options.measure, options.walk_speed_m_per_s)
+    n_estates = len(estates)
+
+    say(f"Snapping {n_estates} estates and {len(facilities)} facilities to the walking network")
+    origin_points, groups = estate_origins(inputs.estates, inputs.gates)
+    origin_snaps = network.snap(net, origin_points.geometry, options.max_snap_m)
+    fac_snaps = network.snap(net, facilities.geometry, options.max_snap_m)
+    reachable = np.zeros(n_estates, dtype=bool)
+    np.logical_or.at(reachable, groups, origin_snaps.ok)
+    if (~reachable).any():
+        ids = estates.loc[~reachable, "estate_id"].astype(str).tolist()
+        logger.warning(
+            "%d estates are farther than max_snap_m from the walking network and count as not "
+            "covered: %s",
+            len(ids),
+            ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""),
+        )
+    if len(facilities) and (~fac_snaps.ok).any():
+        ids = facilities.loc[~fac_snaps.ok, "facility_id"].astype(str).tolist()
+        logger.warning(
+            "%d facilities are off the walking network and reach nobody: %s",
+            len(ids),
+            ", ".join(ids[:10]),
+        )
+
+    active = (
+        facilities["status"].eq("existing").to_numpy() if len(facilities) else np.zeros(0, bool)
+    )
+    if options.include_planned:
+        active = np.ones(len(facilities), dtype=bool)
+
+    say("Measuring service circles " + ", ".join(f"{t.name} ({t.distance_m:.0f} m)" for t in tiers))
+    for tier in tiers:
+        mask = facilities["kind"].isin(tier.facility_kinds).to_numpy() & active & fac_snaps.ok
+        dist, target = network.nearest(
+            net, origin_snaps, fac_snaps, tier.distance_m, target_mask=mask
+        )
+        best, best_target = best_per_group(dist, target, groups, n_estates)
+        ids = (
+            np.where(
+                best_target >= 0,
+                facilities["facility_id"].astype(str).to_numpy()[np.maximum(best_target, 0)],
+                None,
+            )
+            if len(facilities)
+            else np.full(n_estates, None)
+        )
+        estates[f"nearest_{tier.name}_id"] = ids
+        estates[f"walk_{tier.name}_m"] = np.where(np.isfinite(best), np.round(best, 1), np.nan)
+        estates[f"covered_{tier.name}"] = np.isfinite(best) & (best <= tier.distance_m)
+
+    largest = max(tiers, key=lambda t: t.distance_m)
+    speeds = list(params.walk_speed_sensitivity)
+    sens_cutoff = max([largest.distance_m] + [largest.minutes * 60.0 * s for s in speeds])
+    mask = facilities["kind"].isin(largest.facility_kinds).to_numpy() & active & fac_snaps.ok
+    dist, target = network.nearest(net, origin_snaps, fac_snaps, sens_cutoff, target_mask=mask)
+    sens_best, _ = best_per_group(dist, target, groups, n_estates)
+    sensitivity = speed_sensitivity(
+        sens_best, estates["households"].to_numpy(float), largest.minutes, speeds
+    )
+    estates["nearest_facility_id"] = estates[f"nearest_{largest.name}_id"]
+    name_of = dict(
+        zip(facilities["facility_id"].astype(str), facilities["name"].astype(str), strict=False)
+    )
+    estates["nearest_facility_name"] = estates["nearest_facility_id"].map(name_of)
+    estates["walk_m"] = estates[f"walk_{largest.name}_m"]
+    estates["reachable"] = reachable
+
+    say("Checking floor area per 100 households (每百户配建面积)")
+    provision = Provision.build(estates, facilities, ruleset, net, origin_snaps, groups, fac_snaps)
+    floor_area(estates, ruleset, provision)
+    land(estates, ruleset, provision)
+
+    area_fail = ~estates["area_ok"].fillna(True).astype(bool) | ~estates["land_ok"].fillna(
+        True
+    ).astype(bool)
+    outside = ~estates[f"covered_{largest.name}"].astype(bool)
+    estates["verdict"] = np.select(
+        [area_fail & outside, area_fail, outside],
+        ["both", "area_shortfall", "outside_circle"],
+        "ok",
+    )
+
+    say("Summarising by street (街道)")
+    streets, est_street, fac_street = _assign_streets(estates, facilities, inputs.streets)
+    estates["street_id"] = est_street.to_numpy()
+    facilities["street_id"] = fac_street.to_numpy() if len(facilities) else []
+    # Admin-unit and bed rules count what exists today (planned ones with --include-planned).
+    counted = facilities[active] if len(facilities) else facilities
+    streets = street_table(streets, estates, counted, tiers)
+    checks = rule_checks(ruleset, tiers, estates, counted, streets)
+
+    say("Tracing service areas")
+    service = _service_areas(net, facilities, fac_snaps, active, tiers)
+
+    totals = totals_of(estates, tiers, sensitivity)
+    return Audit(
+        ruleset=ruleset,
+        options=options,
+        tiers=tiers,
+        estates=estates,
+        facilities=facilities,
+        streets=streets,
+        service_areas=service,
+        network_edges=net.edges_gdf()[["length_m", "bridge", "geometry"]],
+        barriers=barriers,
+        sensitivity=sensitivity,
+        checks=checks,
+        totals=totals,
+        inputs=dict(inputs.source_files),
+        origins=origin_snaps,
+        origin_groups=groups,
+        network=net,
+        parameters={
+            "version": __version__,
+            "measure": options.measure or params.circle_measure,
+            "walk_speed_m_per_s": options.walk_speed_m_per_s or params.walk_speed_m_per_s,
+            "include_planned": options.include_planned,
+            "max_snap_m": options.max_snap_m,
+            "tiers_m": {t.name: t.distance_m for t in tiers},
+            "crs": str(estates.crs),
+        },
+    )
+
+
+def _service_areas(
+    net: network.WalkNetwork,
+    facilities: gpd.GeoDataFrame,
+    fac_snaps: network.Snapped,
+    active: np.ndarray,
+    tiers: list[MeasuredTier],
+) -> gpd.GeoDataFrame:
+    frames = []
+    for tier in tiers:
+        mask = (
+            facilities["kind"].isin(tier.facility_kinds).to_numpy() & active & fac_snaps.ok
+            if len(facilities)
+            else np.zeros(0, bool)
+        )
+        if not mask.any():
+            continue
+        subset = fac_snaps.subset(mask)
+        areas = network.service_areas(
+            net,
+            subset,
+            [tier.distance_m],
+            target_ids=facilities.loc[mask, "facility_id"].astype(str).tolist(),
+        )
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "tier": tier.name,
+                    "facility_id": np.where(
+                        areas["kind"].eq("merged"), "", areas["target_id"].astype(str)
+                    ),
+                    "merged": areas["kind"].eq("merged").to_numpy(),
+                    "distance_m": areas["cutoff_m"].to_numpy(float),
+                },
+                geometry=areas.geometry.to_numpy(),
+                crs=net.crs,
+            )
+        )
+    if not frames:
+        return gpd.GeoDataFrame(
+            {"tier": [], "facility_id": [], "merged": []}, geometry=[], crs=net.crs
+        )
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=net.crs)
