@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planning import vocabulary
 from planning._errors import InputDataError
 
 __all__ = [
@@ -158,9 +159,8 @@ COORDINATE_PAIRS: tuple[tuple[str, str], ...] = (
     ("x", "y"), ("x坐标", "y坐标"), ("坐标x", "坐标y"), ("pointx", "pointy"),
 )
 
-#: Accepted facility kinds (设施类型).
-FACILITY_KINDS: tuple[str, ...] = ("community_station", "street_centre", "institution",
-                                   "rural_point")
+#: Accepted facility kinds (设施类型, :data:`planning.vocabulary.FACILITY_KINDS`).
+FACILITY_KINDS: tuple[str, ...] = tuple(vocabulary.FACILITY_KINDS)
 
 #: Chinese (and English) synonyms per facility kind; free text containing one of them is matched
 #: too, the longest synonym wins (so 街道综合养老服务中心 is a street centre, not a station).

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
+
 #: Per-estate columns, in output order, with (Chinese header, English header).
 ESTATE_COLUMNS: dict[str, tuple[str, str]] = {
     "estate_id": ("小区编号", "Estate id"),
@@ -53,20 +55,8 @@ STREET_COLUMNS: dict[str, tuple[str, str]] = {
     "has_street_centre": ("建有综合中心", "Has a comprehensive centre"),
 }
 
-#: Estate verdicts (结论) shown on the gap map, in legend order.
-VERDICTS: dict[str, tuple[str, str]] = {
-    "ok": ("两项均达标", "Meets both rules"),
-    "area_shortfall": ("配建面积不足", "Floor-area shortfall"),
-    "outside_circle": ("不在15分钟服务圈内", "Outside the 15-minute circle"),
-    "both": ("面积不足且不在服务圈内", "Both"),
-}
-
-FACILITY_KINDS: dict[str, tuple[str, str]] = {
-    "community_station": ("社区养老服务站/日间照料中心", "Community station / day care"),
-    "street_centre": ("街道(乡镇)综合养老服务中心", "Street comprehensive centre"),
-    "institution": ("养老机构(养老院/敬老院)", "Care institution"),
-    "rural_point": ("农村互助养老点", "Rural mutual-aid point"),
-}
+#: Estate verdicts and facility kinds, under the names the maps use.
+VERDICTS = ESTATE_VERDICTS
 
 
 def tier_columns(tiers: Sequence[str]) -> dict[str, tuple[str, str]]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from planning import vocabulary
 from planning._errors import RulesetError
 
 Evidence = Literal["plan", "found", "memory"]
@@ -30,23 +31,13 @@ CircleMeasure = Literal["distance", "time"]
 ParamValue = str | int | float | bool | tuple[str | int | float | bool, ...]
 
 #: Evidence levels of a rule citation, strongest first.
-EVIDENCE_LEVELS: tuple[str, ...] = ("plan", "found", "memory")
+EVIDENCE_LEVELS: tuple[str, ...] = tuple(vocabulary.EVIDENCE_LEVELS)
 
 #: Evidence levels of a parameter source; ``assumption`` marks a modelling choice of this tool.
 PARAMETER_EVIDENCE_LEVELS: tuple[str, ...] = (*EVIDENCE_LEVELS, "assumption")
 
-#: Units of rule thresholds (fixed vocabulary).
-UNITS: tuple[str, ...] = (
-    "m2_per_100hh",
-    "m2_per_person",
-    "m",
-    "min",
-    "m_per_s",
-    "pct",
-    "count",
-    "ratio",
-    "per_1000_elderly",
-)
+#: Units of rule thresholds (:data:`planning.vocabulary.UNITS`; ``pct_estates`` is for results).
+UNITS: tuple[str, ...] = tuple(u for u in vocabulary.UNITS if u != "pct_estates")
 
 #: Rule kinds and the unit each kind's threshold is expressed in.
 KIND_UNITS: Mapping[str, str] = MappingProxyType(
@@ -65,13 +56,8 @@ KIND_UNITS: Mapping[str, str] = MappingProxyType(
 #: Rule kinds (fixed vocabulary).
 KINDS: tuple[str, ...] = tuple(KIND_UNITS)
 
-#: Facility kinds of the canonical facilities layer (see docs/architecture.md).
-FACILITY_KINDS: tuple[str, ...] = (
-    "community_station",  # 社区养老服务站 / 日间照料中心
-    "street_centre",  # 街道（乡镇）区域养老服务中心
-    "institution",  # 养老机构 / 特困人员供养服务机构
-    "rural_point",  # 农村互助养老点
-)
+#: Facility kinds of the canonical facilities layer (:data:`planning.vocabulary.FACILITY_KINDS`).
+FACILITY_KINDS: tuple[str, ...] = tuple(vocabulary.FACILITY_KINDS)
 
 #: Values of :attr:`Rule.applies_to`.
 APPLIES_TO: tuple[str, ...] = ("new", "existing", "any")
