@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
-
 #: Per-estate columns, in output order, with (Chinese header, English header).
 ESTATE_COLUMNS: dict[str, tuple[str, str]] = {
     "estate_id": ("小区编号", "Estate id"),
@@ -54,9 +52,6 @@ STREET_COLUMNS: dict[str, tuple[str, str]] = {
     "street_centres": ("综合养老服务中心数", "Comprehensive centres"),
     "has_street_centre": ("建有综合中心", "Has a comprehensive centre"),
 }
-
-#: Estate verdicts and facility kinds, under the names the maps use.
-VERDICTS = ESTATE_VERDICTS
 
 
 def tier_columns(tiers: Sequence[str]) -> dict[str, tuple[str, str]]:

@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from planning import __version__
-from planning.audit.columns import FACILITY_KINDS, VERDICTS
+from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 from planning.maps import assets, encode
 from planning.maps._write import atomic_write_text
 from planning.maps.basemaps import Basemap, CoordShift, coordinate_shift, resolve_basemap
@@ -98,7 +98,7 @@ def _bools(df: pd.DataFrame, column: str) -> list[bool]:
 def _estates_payload(
     gdf: gpd.GeoDataFrame, geoms: np.ndarray, tiers: list[str], origin: tuple[int, int]
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    verdict_keys = list(VERDICTS)
+    verdict_keys = list(ESTATE_VERDICTS)
     for v in _strings(gdf, "verdict"):
         if v not in verdict_keys:
             verdict_keys.append(v)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from planning.audit.columns import FACILITY_KINDS, VERDICTS
+from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 from planning.maps.errors import MapOptionsError
 
 Lang = Literal["zh", "en"]
@@ -141,7 +141,7 @@ def all_texts(lang: Lang) -> dict[str, str]:
 
 def verdict_label(verdict: str, lang: Lang) -> str:
     """Return the verdict's display name (结论), or the raw value if unknown."""
-    names = VERDICTS.get(verdict)
+    names = ESTATE_VERDICTS.get(verdict)
     if names is None:
         return verdict
     return names[0] if lang == "zh" else names[1]

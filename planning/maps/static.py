@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from planning.audit.columns import FACILITY_KINDS, VERDICTS
+from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 from planning.maps._write import atomic_write_with
 from planning.maps.gap_map import (
     NETWORK_IMAGE_PX,
@@ -251,7 +251,7 @@ def _draw(ax: Axes, results: Results, lang: Lang) -> list[Any]:
             )
     estates = results.layers["estates"]
     verdicts = estates["verdict"].astype(str)
-    for key in VERDICTS:
+    for key in ESTATE_VERDICTS:
         part = estates[verdicts == key]
         colour = VERDICT_COLOURS[key]
         if not part.empty:
