@@ -23,7 +23,6 @@ import pandas as pd
 import shapely
 
 from planning import __version__
-from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 from planning.maps import assets, encode
 from planning.maps._write import atomic_write_text
 from planning.maps.basemaps import Basemap, CoordShift, coordinate_shift, resolve_basemap
@@ -49,6 +48,7 @@ from planning.maps.labels import (
 )
 from planning.maps.results import Results, load_results
 from planning.maps.templates import APP_JS, CSS, PAGE, fill
+from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 from planning.maps.errors import MapOptionsError
+from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 
 Lang = Literal["zh", "en"]
 

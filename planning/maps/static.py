@@ -18,7 +18,6 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 from planning.maps._write import atomic_write_with
 from planning.maps.gap_map import (
     NETWORK_IMAGE_PX,
@@ -45,6 +44,7 @@ from planning.maps.labels import (
     verdict_label,
 )
 from planning.maps.results import Results, load_results
+from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
