@@ -20,7 +20,7 @@ from shapely.geometry import LineString, Point, box
 from planning import cli, settings
 from planning.network import WalkNetwork, snap
 from planning.review.core import ReviewOptions, review_estates
-from planning.review.route import RouteTracer
+from planning.network.route import RouteTracer
 from planning.rules import load_ruleset
 
 X0, Y0 = 500_000.0, 3_400_000.0
@@ -428,10 +428,10 @@ def sample_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     bundled = Path(__file__).resolve().parents[1] / "gis_data" / "sample_district.gpkg"
     if bundled.exists():
         return bundled
-    from planning.sample import main as sample_main
+    from planning.sample import write_sample_district
 
     folder = tmp_path_factory.mktemp("sample")
-    sample_main([str(folder)])
+    write_sample_district(folder)
     return folder / "sample_district.gpkg"
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,11 +20,11 @@ from pyproj import Transformer
 
 from planning._errors import InputDataError, InputFileError
 from planning.analysis.floor_area import allocate_area
+from planning.cli import main
 from planning.sample import (
     DEFAULT_SEED,
     SampleDistrict,
     build_sample_district,
-    main,
     write_sample_district,
 )
 
@@ -523,11 +525,29 @@ def test_other_seeds_keep_the_invariants(seed: int) -> None:
     assert d.design.river_test
 
 
-def test_command_line_writes_the_files(tmp_path: Path) -> None:
-    assert main([str(tmp_path / "out"), "--seed", "3"]) == 0
+def test_command_line_writes_the_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sample", str(tmp_path / "out"), "--seed", "3"]) == 0
     for name in FILES:
         assert (tmp_path / "out" / name).is_file(), name
     assert "seed 3" in (tmp_path / "out" / "designed_failures.md").read_text(encoding="utf-8")
+    printed = capsys.readouterr().out
+    assert printed.startswith("Wrote ")
+    assert str(tmp_path / "out" / "sample_district.gpkg") in printed
+
+
+def test_python_dash_m_runs_the_sample_command(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "planning.sample", str(out), "--seed", "3"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("Wrote ")
+    assert str(out / "designed_failures.md") in run.stdout
+    assert "seed 3" in (out / "designed_failures.md").read_text(encoding="utf-8")
 
 
 def test_the_loader_reads_every_copy_cleanly(district: SampleDistrict) -> None:
@@ -545,12 +565,15 @@ def test_the_loader_reads_every_copy_cleanly(district: SampleDistrict) -> None:
     assert {p.code for p in report.problems} == {"encoding_detected", "coords_assumed_wgs84"}
 
 
-def test_bad_seed_and_unwritable_folder_give_planning_errors(tmp_path: Path) -> None:
+def test_bad_seed_and_unwritable_folder_give_planning_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(InputDataError, match="seed must be 0 or more"):
         build_sample_district(-1)
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("x", encoding="utf-8")
     with pytest.raises(InputFileError, match="Choose a writable folder"):
         write_sample_district(blocker / "gis_data")
-    with pytest.raises(SystemExit):
-        main([str(tmp_path / "out"), "--seed", "-5"])
+    assert main(["sample", str(tmp_path / "out"), "--seed", "-5"]) == 2
+    assert "seed must be 0 or more, not -5" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -172,9 +172,10 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from planning.sample import write_sample_district
+    from planning.sample import DEFAULT_SEED, write_sample_district
 
-    paths = write_sample_district(args.folder, args.seed)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    paths = write_sample_district(args.folder, seed)
     print("Wrote " + ", ".join(str(p) for p in paths.values()))
     return 0
 
@@ -289,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--method", choices=["auto", "milp", "greedy"], default="auto")
     p.set_defaults(func=_cmd_site)
+
+    p = add_with_common("sample", help="write the synthetic sample district 示例区 (合成示例数据)")
+    p.add_argument("folder", nargs="?", default="gis_data", help="output folder (default gis_data)")
+    p.add_argument("--seed", type=int, help="seed of the generator (default: the bundled sample's)")
+    p.set_defaults(func=_cmd_sample)
 
     from planning.cli.review import add_review_parser
 

@@ -1,5 +1,10 @@
-"""``python -m planning.sample [FOLDER] [--seed N]``: write the sample district."""
+"""``python -m planning.sample [FOLDER] [--seed N]``: the same as ``eldercare sample``.
 
-from planning.sample.district import main
+The command line owns logging and printing, so this entry point hands over to it.
+"""
 
-raise SystemExit(main())
+import sys
+
+from planning.cli import main
+
+sys.exit(main(["sample", *sys.argv[1:]]))

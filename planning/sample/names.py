@@ -150,7 +150,9 @@ class NameBook:
             if name not in self._used:
                 self._used.add(name)
                 return name
-        raise RuntimeError("name lists exhausted; enlarge the word lists in _sample_names.py")
+        raise RuntimeError(
+            "name lists exhausted; enlarge the word lists in planning/sample/names.py"
+        )
 
     def estate(self, era: str) -> str:
         """Return a unique estate name (小区名称) fitting its era.
