@@ -519,8 +519,10 @@ def test_grid_candidates_centres_of_occupied_cells() -> None:
 def test_fractional_lp_goes_through_branch_and_bound() -> None:
     # 5-cycle: site j covers demand j and j+1. Covering all five needs 3 sites, while the LP
     # relaxation opens every site at 1/2 (value 2.5), so the LP shortcut cannot apply.
-    from planning.siting.milp import build_model, solve_model
-    from planning.siting.problem import prepare_instance, reduce_instance
+    from planning.siting.highs import solve_model
+    from planning.siting.milp import build_model
+    from planning.siting.prepare import prepare_instance
+    from planning.siting.reduction import reduce_instance
 
     dense = np.zeros((5, 5), bool)
     for j in range(5):

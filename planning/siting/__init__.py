@@ -19,7 +19,8 @@ from planning.siting.adapter import SitingOptions, SitingOutcome, read_candidate
 from planning.siting.candidates import grid_candidates
 from planning.siting.core import maximal_coverage, set_cover
 from planning.siting.greedy import greedy_maximal_coverage
-from planning.siting.problem import CoverageTargetError, SitingSolution, coverage_from_distances
+from planning.siting.prepare import coverage_from_distances
+from planning.siting.problem import CoverageTargetError, SitingSolution
 
 __all__ = [
     "CoverageTargetError",

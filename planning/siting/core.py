@@ -32,18 +32,13 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planning._errors import InputDataError
-from planning.siting.greedy import _check_n_new, greedy_columns
-from planning.siting.milp import Solution, build_model, solve_model
-from planning.siting.problem import (
-    CoverageTargetError,
-    Instance,
-    Reduced,
-    SitingSolution,
-    prepare_instance,
-    rank_by_marginal_gain,
-    reduce_instance,
-    relative_gap,
-)
+from planning.siting.greedy import greedy_columns
+from planning.siting.highs import Solution, solve_model
+from planning.siting.milp import build_model
+from planning.siting.prepare import check_n_new, prepare_instance
+from planning.siting.problem import CoverageTargetError, Instance, SitingSolution, relative_gap
+from planning.siting.ranking import rank_by_marginal_gain
+from planning.siting.reduction import Reduced, reduce_instance
 from planning.siting.rounding import round_max_cover, round_set_cover
 
 __all__ = ["maximal_coverage", "set_cover"]
@@ -132,7 +127,7 @@ def maximal_coverage(
         group=group,
         groups_required=groups_required,
     )
-    n_new = _check_n_new(n_new, inst)
+    n_new = check_n_new(n_new, inst)
     red = reduce_instance(inst)
     n_groups = len(inst.needed_groups)
     capacitated = inst.capacity is not None

@@ -27,16 +27,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from planning._errors import InputDataError, SolverError
-from planning.siting.milp import build_model, solve_model
-from planning.siting.problem import (
-    Instance,
-    SitingSolution,
-    prepare_instance,
-    rank_by_marginal_gain,
-    reduce_instance,
-    relative_gap,
-)
+from planning._errors import SolverError
+from planning.siting.highs import solve_model
+from planning.siting.milp import build_model
+from planning.siting.prepare import check_n_new, prepare_instance
+from planning.siting.problem import Instance, SitingSolution, relative_gap
+from planning.siting.ranking import rank_by_marginal_gain
+from planning.siting.reduction import reduce_instance
 
 __all__ = ["greedy_columns", "greedy_maximal_coverage"]
 
@@ -120,21 +117,6 @@ def greedy_columns(
     return np.asarray(picks, dtype=np.int64), np.asarray(got, dtype=np.float64), final
 
 
-def _check_n_new(n_new: int, inst: Instance) -> int:
-    """Validate the number of new sites against the groups that need one."""
-    if isinstance(n_new, bool) or not isinstance(n_new, int | np.integer) or n_new < 0:
-        raise InputDataError(
-            f"n_new (number of new sites 新增设施数) must be an int ≥ 0; got {n_new!r}."
-        )
-    if len(inst.needed_groups) > n_new:
-        raise InputDataError(
-            f"{len(inst.needed_groups)} group(s) still need a site (e.g. one comprehensive centre "
-            f"per street 街道) but n_new is {n_new}; raise n_new to at least "
-            f"{len(inst.needed_groups)} or drop groups from groups_required."
-        )
-    return int(n_new)
-
-
 def lp_bound_mclp(inst: Instance, n_new: int, time_limit_s: float) -> float | None:
     """Upper bound on newly covered weight from the LP relaxation (None when not solved)."""
     red = reduce_instance(inst)
@@ -211,7 +193,7 @@ def greedy_maximal_coverage(
         group=group,
         groups_required=groups_required,
     )
-    n_new = _check_n_new(n_new, inst)
+    n_new = check_n_new(n_new, inst)
     covered = inst.already_covered.copy()
     req_order, req_gains, covered = rank_by_marginal_gain(
         inst, np.flatnonzero(inst.required), covered

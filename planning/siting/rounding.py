@@ -3,7 +3,7 @@
 When the LP relaxation is fractional, a good incumbent matters twice: it is what is returned if
 branch and bound runs out of time, and it drives reduced-cost fixing. These functions turn the LP
 site values ``y*`` into feasible column vectors of the model built by
-:func:`planning.siting.milp.build_model` on a :class:`planning.siting.problem.Reduced` instance.
+:func:`planning.siting.milp.build_model` on a :class:`planning.siting.reduction.Reduced` instance.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from planning.siting.problem import Reduced
+from planning.siting.reduction import Reduced
 
 __all__ = ["round_max_cover", "round_set_cover"]
 
