@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, box
 
 from planning import settings
-from planning._errors import DownloadNotAllowedError, InputFileError, NetworkError
+from planning._errors import DownloadNotAllowedError, InputFileError, NetworkError, param
 from planning.network import (
     from_bbox,
     from_centrelines,
@@ -155,8 +155,11 @@ def test_cache_hit_returns_identical_arrays(tmp_path: Path) -> None:
 
 
 def test_download_refused_without_permission() -> None:
-    with pytest.raises(DownloadNotAllowedError, match="--download"):
+    with pytest.raises(DownloadNotAllowedError, match="download=") as refused:
         from_place("静安区, 上海市, 中国")
+    # the message names the Python parameter, never a command-line flag
+    assert param("download", True) in refused.value.raw_message
+    assert "--download" not in str(refused.value)
     with pytest.raises(DownloadNotAllowedError, match="allow_download"):
         from_bbox((121.46, 31.22, 121.49, 31.24))
     with pytest.raises(DownloadNotAllowedError):

@@ -19,8 +19,8 @@ from shapely.geometry import LineString, Point, box
 
 from planning import cli, settings
 from planning.network import WalkNetwork, snap
-from planning.review.core import ReviewOptions, review_estates
 from planning.network.route import RouteTracer
+from planning.review.core import ReviewOptions, review_estates
 from planning.rules import load_ruleset
 
 X0, Y0 = 500_000.0, 3_400_000.0

@@ -2,20 +2,33 @@
 
 Build a :class:`WalkNetwork` from OpenStreetMap or road centre-lines, attach points with
 :func:`snap`, then compute exact network distances (:func:`od_sparse`, :func:`nearest`) and
-network-traced service areas (:func:`service_areas`).
+network-traced service areas (:func:`service_areas`), and trace single walks
+(:class:`RouteTracer`).
 """
 
-from planning.network.build import load_network, remove_barrier_crossings
+from planning.network.barriers import read_barriers, remove_barrier_crossings
+from planning.network.build import load_network
 from planning.network.centrelines import from_centrelines
 from planning.network.graph import BuildReport, WalkNetwork
 from planning.network.osm import from_bbox, from_graphml, from_osm_file, from_place
-from planning.network.paths import ODResult, group_min, nearest, od_sparse
+from planning.network.paths import (
+    ODResult,
+    PathTree,
+    group_min,
+    nearest,
+    od_sparse,
+    shortest_path_tree,
+)
+from planning.network.route import Route, RouteTracer
 from planning.network.service_area import service_areas
 from planning.network.snap import Snapped, snap
 
 __all__ = [
     "BuildReport",
     "ODResult",
+    "PathTree",
+    "Route",
+    "RouteTracer",
     "Snapped",
     "WalkNetwork",
     "from_bbox",
@@ -27,7 +40,9 @@ __all__ = [
     "load_network",
     "nearest",
     "od_sparse",
+    "read_barriers",
     "remove_barrier_crossings",
     "service_areas",
+    "shortest_path_tree",
     "snap",
 ]

@@ -23,7 +23,9 @@ from scipy.spatial import cKDTree
 
 from planning import settings
 from planning._errors import InputFileError, NetworkError
+from planning.io.sources import LayerRef, resolve_layer
 from planning.network._crs import resolve_crs
+from planning.network.barriers import barrier_cache_key, finish_network
 from planning.network.cache import cached, hash_inputs
 from planning.network.graph import BuildReport, WalkNetwork
 
@@ -149,6 +151,7 @@ def _read(source: Any, layer: str | None) -> tuple[gpd.GeoDataFrame, str, list[A
     p = Path(source)
     if not p.exists():
         raise InputFileError(f"Centre-line file not found: {p}. Check the path.")
+    layer = resolve_layer(LayerRef(p, layer), "network", "layer").layer
     try:
         gdf = gpd.read_file(p, layer=layer)
     except Exception as exc:
@@ -167,6 +170,7 @@ def from_centrelines(
     bridge_column: str | None = "bridge",
     layer: str | None = None,
     barriers: Any = None,
+    barriers_layer: str | None = None,
     largest_component: bool = False,
     use_cache: bool = True,
 ) -> WalkNetwork:
@@ -185,8 +189,9 @@ def from_centrelines(
     bridge_column : str or None, default "bridge"
         Column (case-insensitive) flagging bridges (yes/true/1/是).
     layer : str, optional
-        Layer of a multi-layer file (GeoPackage).
-    barriers, largest_component, use_cache
+        Layer of a multi-layer file (GeoPackage); by default the one called ``roads``,
+        ``network``, ``edges``, ``道路`` or ``道路中心线`` (or the only one).
+    barriers, barriers_layer, largest_component, use_cache
         As for :func:`planning.network.osm.from_osm_file`.
 
     Returns
@@ -198,16 +203,14 @@ def from_centrelines(
         settings.centreline_join_tolerance_m if join_tolerance_m is None else join_tolerance_m
     )
     gdf, name, key_parts = _read(source, layer)
-    from planning.network.osm import _barrier_key, _finish
-
     key = hash_inputs(
         ["centrelines", *key_parts, str(crs), tol, bridge_column, largest_component,
-         _barrier_key(barriers)]
+         barrier_cache_key(barriers, barriers_layer)]
     )  # fmt: skip
 
     def build() -> WalkNetwork:
         net = _build(gdf, name, crs, tol, bridge_column)
-        return _finish(net, barriers, largest_component)
+        return finish_network(net, barriers, largest_component, barriers_layer)
 
     return cached(key, build, use_cache)
 

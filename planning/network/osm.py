@@ -1,7 +1,7 @@
 """Walking networks from OpenStreetMap (OSM 路网): local files, GraphML, downloads via osmnx.
 
 Downloads (``from_place``/``from_bbox``) happen only when ``planning.settings.allow_download`` is
-True (the command line's ``--download``); the downloaded graph is kept as GraphML under
+True (``download=True`` of :func:`planning.load_network`); the downloaded graph is kept as GraphML under
 ``settings.cache_folder / "osm"`` so later runs work offline.
 """
 
@@ -19,8 +19,9 @@ import pandas as pd
 import shapely
 
 from planning import settings
-from planning._errors import DownloadNotAllowedError, InputFileError, NetworkError
+from planning._errors import DownloadNotAllowedError, InputFileError, NetworkError, param
 from planning.network._crs import resolve_crs
+from planning.network.barriers import barrier_cache_key, finish_network
 from planning.network.cache import cached, hash_inputs
 from planning.network.graph import BuildReport, WalkNetwork
 
@@ -112,22 +113,6 @@ def from_osmnx_graph(
     return net
 
 
-def _finish(net: WalkNetwork, barriers: Any, largest_component: bool) -> WalkNetwork:
-    from planning.network.build import remove_barrier_crossings
-
-    if barriers is not None:
-        net = remove_barrier_crossings(net, barriers)
-    if largest_component:
-        net = net.largest_component()
-    return net
-
-
-def _barrier_key(barriers: Any) -> Any:
-    from planning.network.build import barrier_cache_key
-
-    return barrier_cache_key(barriers)
-
-
 def _read_pbf(path: Path, simplify: bool) -> nx.MultiDiGraph:
     """Read an ``.osm.pbf`` through pyosmium (optional) by converting it to OSM XML."""
     try:
@@ -165,6 +150,7 @@ def from_osm_file(
     *,
     simplify: bool = True,
     barriers: Any = None,
+    barriers_layer: str | None = None,
     largest_component: bool = False,
     use_cache: bool = True,
 ) -> WalkNetwork:
@@ -184,7 +170,9 @@ def from_osm_file(
         Merge chains of degree-2 nodes into single edges with full geometry (osmnx simplify).
     barriers : GeoDataFrame, GeoSeries, path or geometries, optional
         Barrier polygons whose crossing edges are removed (see
-        :func:`planning.network.build.remove_barrier_crossings`).
+        :func:`planning.network.barriers.remove_barrier_crossings`).
+    barriers_layer : str, optional
+        Layer of a multi-layer barriers file (by its usual names when None).
     largest_component : bool, default False
         Keep only the largest connected component.
     use_cache : bool, default True
@@ -197,7 +185,16 @@ def from_osm_file(
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"OSM file not found: {p}. Check the path.")
-    key = hash_inputs(["osm", p, str(crs), simplify, largest_component, _barrier_key(barriers)])
+    key = hash_inputs(
+        [
+            "osm",
+            p,
+            str(crs),
+            simplify,
+            largest_component,
+            barrier_cache_key(barriers, barriers_layer),
+        ]
+    )
 
     def build() -> WalkNetwork:
         import osmnx as ox
@@ -217,7 +214,7 @@ def from_osm_file(
                     "again from OpenStreetMap / JOSM as .osm."
                 ) from exc
         net = from_osmnx_graph(graph, crs, source=str(p))
-        return _finish(net, barriers, largest_component)
+        return finish_network(net, barriers, largest_component, barriers_layer)
 
     return cached(key, build, use_cache)
 
@@ -227,6 +224,7 @@ def from_graphml(
     crs: Any = None,
     *,
     barriers: Any = None,
+    barriers_layer: str | None = None,
     largest_component: bool = False,
     use_cache: bool = True,
 ) -> WalkNetwork:
@@ -236,7 +234,7 @@ def from_graphml(
     ----------
     path : str or Path
         The GraphML file.
-    crs, barriers, largest_component, use_cache
+    crs, barriers, barriers_layer, largest_component, use_cache
         As for :func:`from_osm_file`.
 
     Returns
@@ -246,7 +244,9 @@ def from_graphml(
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"GraphML file not found: {p}. Check the path.")
-    key = hash_inputs(["graphml", p, str(crs), largest_component, _barrier_key(barriers)])
+    key = hash_inputs(
+        ["graphml", p, str(crs), largest_component, barrier_cache_key(barriers, barriers_layer)]
+    )
 
     def build() -> WalkNetwork:
         import osmnx as ox
@@ -258,7 +258,7 @@ def from_graphml(
                 f"{p}: not a readable osmnx GraphML file ({type(exc).__name__}: {exc})."
             ) from exc
         net = from_osmnx_graph(graph, crs, source=str(p))
-        return _finish(net, barriers, largest_component)
+        return finish_network(net, barriers, largest_component, barriers_layer)
 
     return cached(key, build, use_cache)
 
@@ -277,7 +277,7 @@ def _download(kind: str, spec: str, fetch: Any) -> Path:
     if not settings.allow_download:
         raise DownloadNotAllowedError(
             f"The walking network for {kind} {spec!r} is not in the cache ({path}) and "
-            "downloading is off. Run again with --download (or set "
+            f"downloading is off. Run again with {param('download', True)} (or set "
             "planning.settings.allow_download = True) to fetch it from OpenStreetMap once, or "
             "pass a local .osm / .graphml / centre-line file instead."
         )
@@ -298,6 +298,7 @@ def from_place(
     crs: Any = None,
     *,
     barriers: Any = None,
+    barriers_layer: str | None = None,
     largest_component: bool = False,
     use_cache: bool = True,
 ) -> WalkNetwork:
@@ -317,7 +318,12 @@ def from_place(
         lambda: ox.graph_from_place(place, network_type="walk", simplify=True, retain_all=True),
     )
     return from_graphml(
-        path, crs, barriers=barriers, largest_component=largest_component, use_cache=use_cache
+        path,
+        crs,
+        barriers=barriers,
+        barriers_layer=barriers_layer,
+        largest_component=largest_component,
+        use_cache=use_cache,
     )
 
 
@@ -326,6 +332,7 @@ def from_bbox(
     crs: Any = None,
     *,
     barriers: Any = None,
+    barriers_layer: str | None = None,
     largest_component: bool = False,
     use_cache: bool = True,
 ) -> WalkNetwork:
@@ -351,5 +358,10 @@ def from_bbox(
         ),
     )
     return from_graphml(
-        path, crs, barriers=barriers, largest_component=largest_component, use_cache=use_cache
+        path,
+        crs,
+        barriers=barriers,
+        barriers_layer=barriers_layer,
+        largest_component=largest_component,
+        use_cache=use_cache,
     )

@@ -1,18 +1,9 @@
-"""Network distances (路网距离): bounded Dijkstra kernels compiled with numba.
+"""Network distances (路网距离): origin × target distances, nearest targets, shortest-path trees.
 
-All kernels work on the CSR adjacency of a :class:`~planning.network.graph.WalkNetwork` with a
-binary heap and a cutoff, and only touch the nodes they reach: per-source scratch arrays are
-allocated once and reset through the list of touched nodes, so there is no per-node Python loop
-and no dense sources × nodes matrix.
-
-Mid-edge points are exact. A source attached at offset ``t`` (metres from ``u``) on edge
-``(u, v, L)`` with connector ``c`` seeds ``u`` with ``c + t`` and ``v`` with ``c + L - t``; a
-target at offset ``s`` on edge ``(a, b, L')`` with connector ``c'`` is reached at
-``min(d[a] + s, d[b] + L' - s) + c'``; a source and a target on the same edge also get the direct
-``c + |t - s| + c'``.
-
-The kernels are compiled on first use (``cache=True`` keeps the machine code in
-``__pycache__``, so later processes start warm).
+The public face of the distance engine. Every function here runs the one bounded Dijkstra kernel
+of :mod:`planning.network._kernels` on the CSR adjacency of a
+:class:`~planning.network.graph.WalkNetwork`; mid-edge points are exact (see that module for how
+attached points seed and close the search).
 """
 
 from __future__ import annotations
@@ -21,317 +12,18 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_array
 
 from planning._errors import NetworkError
+from planning.network._kernels import Side, check_cutoff, dijkstra, nearest_resolve, od_kernel
 
 if TYPE_CHECKING:
     from planning.network.graph import WalkNetwork
     from planning.network.snap import Snapped
 
 logger = logging.getLogger(__name__)
-
-_INF = np.inf
-
-
-# ---------------------------------------------------------------------------- heap + Dijkstra
-@numba.njit(cache=True, inline="always")
-def _heap_push(hd, hn, size, d, n):
-    i = size
-    hd[i] = d
-    hn[i] = n
-    while i > 0:
-        p = (i - 1) >> 1
-        if hd[p] <= hd[i]:
-            break
-        hd[p], hd[i] = hd[i], hd[p]
-        hn[p], hn[i] = hn[i], hn[p]
-        i = p
-    return size + 1
-
-
-@numba.njit(cache=True, inline="always")
-def _heap_pop(hd, hn, size):
-    d = hd[0]
-    n = hn[0]
-    size -= 1
-    if size > 0:
-        hd[0] = hd[size]
-        hn[0] = hn[size]
-        i = 0
-        while True:
-            left = 2 * i + 1
-            if left >= size:
-                break
-            c = left
-            if left + 1 < size and hd[left + 1] < hd[left]:
-                c = left + 1
-            if hd[i] <= hd[c]:
-                break
-            hd[c], hd[i] = hd[i], hd[c]
-            hn[c], hn[i] = hn[i], hn[c]
-            i = c
-    return d, n, size
-
-
-@numba.njit(cache=True)
-def _dijkstra(
-    indptr, adj_node, adj_len, seed_n, seed_d, seed_lab, cutoff, dist, label, touched, hd, hn
-):
-    """Bounded (multi-source) Dijkstra.
-
-    ``dist`` must be inf for every node on entry. Fills ``dist`` and ``label`` (the seed label
-    of the nearest seed) of reached nodes (distance ≤ cutoff), lists them in ``touched`` and
-    returns how many there are.
-    """
-    nt = 0
-    size = 0
-    for i in range(len(seed_n)):
-        n = seed_n[i]
-        d = seed_d[i]
-        if d <= cutoff and d < dist[n]:
-            if dist[n] == _INF:
-                touched[nt] = n
-                nt += 1
-            dist[n] = d
-            label[n] = seed_lab[i]
-            size = _heap_push(hd, hn, size, d, n)
-    while size > 0:
-        d, n, size = _heap_pop(hd, hn, size)
-        if d > dist[n]:
-            continue
-        lab = label[n]
-        for k in range(indptr[n], indptr[n + 1]):
-            w = adj_node[k]
-            nd = d + adj_len[k]
-            if nd <= cutoff and nd < dist[w]:
-                if dist[w] == _INF:
-                    touched[nt] = w
-                    nt += 1
-                dist[w] = nd
-                label[w] = lab
-                size = _heap_push(hd, hn, size, nd, w)
-    return nt
-
-
-@numba.njit(cache=True)
-def _grow(a, cap):
-    b = np.empty(cap, a.dtype)
-    b[: len(a)] = a
-    return b
-
-
-@numba.njit(cache=True)
-def _od_kernel(
-    indptr,
-    adj_node,
-    adj_len,
-    n_nodes,
-    src_u,
-    src_v,
-    src_du,
-    src_dv,
-    src_edge,
-    src_t,
-    src_c,
-    node_ptr,
-    node_tgt,
-    node_cost,
-    edge_ptr,
-    edge_tgt,
-    tgt_s,
-    tgt_c,
-    n_targets,
-    cutoff,
-):
-    """One bounded Dijkstra per source; returns COO triplets (source, target, distance)."""
-    dist = np.full(n_nodes, _INF)
-    label = np.zeros(n_nodes, np.int64)
-    touched = np.empty(n_nodes, np.int64)
-    cap_heap = len(adj_node) + 3
-    hd = np.empty(cap_heap, np.float64)
-    hn = np.empty(cap_heap, np.int64)
-    best = np.full(n_targets, _INF)
-    tlist = np.empty(n_targets, np.int64)
-    seed_n = np.empty(2, np.int64)
-    seed_d = np.empty(2, np.float64)
-    seed_l = np.zeros(2, np.int64)
-    cap = 1024
-    rows = np.empty(cap, np.int64)
-    cols = np.empty(cap, np.int64)
-    vals = np.empty(cap, np.float64)
-    cnt = 0
-    for i in range(len(src_u)):
-        seed_n[0] = src_u[i]
-        seed_n[1] = src_v[i]
-        seed_d[0] = src_du[i]
-        seed_d[1] = src_dv[i]
-        nt = _dijkstra(
-            indptr, adj_node, adj_len, seed_n, seed_d, seed_l, cutoff, dist, label, touched, hd, hn
-        )
-        ntl = 0
-        for q in range(nt):
-            n = touched[q]
-            dn = dist[n]
-            for k in range(node_ptr[n], node_ptr[n + 1]):
-                j = node_tgt[k]
-                cand = dn + node_cost[k]
-                if cand < best[j]:
-                    if best[j] == _INF:
-                        tlist[ntl] = j
-                        ntl += 1
-                    best[j] = cand
-            dist[n] = _INF
-        e = src_edge[i]
-        for k in range(edge_ptr[e], edge_ptr[e + 1]):
-            j = edge_tgt[k]
-            cand = src_c[i] + abs(src_t[i] - tgt_s[j]) + tgt_c[j]
-            if cand < best[j]:
-                if best[j] == _INF:
-                    tlist[ntl] = j
-                    ntl += 1
-                best[j] = cand
-        for q in range(ntl):
-            j = tlist[q]
-            if best[j] <= cutoff:
-                if cnt == cap:
-                    cap *= 2
-                    rows = _grow(rows, cap)
-                    cols = _grow(cols, cap)
-                    vals = _grow(vals, cap)
-                rows[cnt] = i
-                cols[cnt] = j
-                vals[cnt] = best[j]
-                cnt += 1
-            best[j] = _INF
-    return rows[:cnt], cols[:cnt], vals[:cnt]
-
-
-@numba.njit(cache=True)
-def _nearest_resolve(
-    dist,
-    label,
-    o_u,
-    o_v,
-    o_t,
-    o_c,
-    o_len,
-    o_edge,
-    edge_ptr,
-    edge_tgt,
-    tgt_s,
-    tgt_c,
-    cutoff,
-):
-    """Nearest target of every origin from node labels plus same-edge targets."""
-    n = len(o_u)
-    out_d = np.full(n, _INF)
-    out_j = np.full(n, -1, np.int64)
-    for i in range(n):
-        bd = _INF
-        bj = -1
-        a = o_u[i]
-        b = o_v[i]
-        if dist[a] < _INF:
-            cand = dist[a] + o_t[i] + o_c[i]
-            if cand < bd:
-                bd = cand
-                bj = label[a]
-        if dist[b] < _INF:
-            cand = dist[b] + o_len[i] - o_t[i] + o_c[i]
-            if cand < bd:
-                bd = cand
-                bj = label[b]
-        e = o_edge[i]
-        for k in range(edge_ptr[e], edge_ptr[e + 1]):
-            j = edge_tgt[k]
-            cand = o_c[i] + abs(o_t[i] - tgt_s[j]) + tgt_c[j]
-            if cand < bd or (cand == bd and j < bj):
-                bd = cand
-                bj = j
-        if bd <= cutoff:
-            out_d[i] = bd
-            out_j[i] = bj
-    return out_d, out_j
-
-
-# ---------------------------------------------------------------------------- helpers
-def _csr_by(keys: npt.NDArray[np.int64], n_keys: int) -> tuple[npt.NDArray[np.int64], ...]:
-    """Sort order and indptr grouping entries by integer key."""
-    order = np.argsort(keys, kind="stable")
-    ptr = np.zeros(n_keys + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys, minlength=n_keys), out=ptr[1:])
-    return order.astype(np.int64), ptr
-
-
-@dataclass(frozen=True)
-class _Side:
-    """Attached points of one side (only the ``ok`` ones), as kernel-ready arrays."""
-
-    index: npt.NDArray[np.int64]  # positions in the caller's Snapped
-    edge: npt.NDArray[np.int64]
-    u: npt.NDArray[np.int64]
-    v: npt.NDArray[np.int64]
-    t: npt.NDArray[np.float64]
-    c: npt.NDArray[np.float64]
-    length: npt.NDArray[np.float64]
-
-    @classmethod
-    def of(cls, net: WalkNetwork, snapped: Snapped, mask: npt.ArrayLike | None = None) -> _Side:
-        if len(snapped) and snapped.ok.any() and snapped.edge[snapped.ok].max() >= net.n_edges:
-            raise NetworkError(
-                "The attached points refer to edges that are not in this network; snap them "
-                "to the same network (重新接入路网)."
-            )
-        keep = snapped.ok.copy()
-        if mask is not None:
-            m = np.asarray(mask, dtype=bool)
-            if m.shape != keep.shape:
-                raise NetworkError(
-                    f"target_mask has {m.size} entries but there are {len(snapped)} targets."
-                )
-            keep &= m
-        idx = np.flatnonzero(keep).astype(np.int64)
-        e = snapped.edge[idx]
-        return cls(
-            idx,
-            e,
-            net.u[e],
-            net.v[e],
-            snapped.offset_m[idx].astype(np.float64),
-            snapped.connector_m[idx].astype(np.float64),
-            net.length[e],
-        )
-
-    def seeds(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Seed distances at ``u`` and ``v``."""
-        return self.c + self.t, self.c + self.length - self.t
-
-    def node_registry(self, n_nodes: int) -> tuple[npt.NDArray[np.int64], ...]:
-        """CSR node → (target, cost from node to target incl. connector)."""
-        k = len(self.u)
-        loop = self.u == self.v
-        nodes = np.concatenate([self.u, self.v[~loop]])
-        tgt = np.concatenate([np.arange(k, dtype=np.int64), np.flatnonzero(~loop)])
-        cost_u = np.where(loop, np.minimum(self.t, self.length - self.t), self.t) + self.c
-        cost = np.concatenate([cost_u, (self.length - self.t + self.c)[~loop]])
-        order, ptr = _csr_by(nodes, n_nodes)
-        return ptr, tgt[order], cost[order]
-
-    def edge_registry(self, n_edges: int) -> tuple[npt.NDArray[np.int64], ...]:
-        """CSR edge → targets on it."""
-        order, ptr = _csr_by(self.edge, n_edges)
-        return ptr, order
-
-
-def _check_cutoff(cutoff_m: float) -> float:
-    c = float(cutoff_m)
-    if not np.isfinite(c) or c < 0:
-        raise NetworkError(f"cutoff_m must be a finite distance ≥ 0 in metres, got {cutoff_m!r}.")
-    return c
 
 
 # ---------------------------------------------------------------------------- public API
@@ -396,8 +88,8 @@ def od_sparse(net: WalkNetwork, origins: Snapped, targets: Snapped, cutoff_m: fl
     -----
     One bounded Dijkstra runs from every attached point of the smaller side.
     """
-    cutoff = _check_cutoff(cutoff_m)
-    o, t = _Side.of(net, origins), _Side.of(net, targets)
+    cutoff = check_cutoff(cutoff_m)
+    o, t = Side.of(net, origins), Side.of(net, targets)
     swap = len(t.u) < len(o.u)
     src, dst = (t, o) if swap else (o, t)
     if len(src.u) == 0 or len(dst.u) == 0:
@@ -406,9 +98,10 @@ def od_sparse(net: WalkNetwork, origins: Snapped, targets: Snapped, cutoff_m: fl
     du, dv = src.seeds()
     node_ptr, node_tgt, node_cost = dst.node_registry(net.n_nodes)
     edge_ptr, edge_tgt = dst.edge_registry(net.n_edges)
-    r, c, d = _od_kernel(
+    r, c, d = od_kernel(
         net.indptr,
         net.adj_node,
+        net.adj_edge,
         net.adj_length,
         net.n_nodes,
         src.u,
@@ -466,8 +159,8 @@ def nearest(
     target_index : array of int
         Position of that target in ``targets``, -1 when none.
     """
-    cutoff = _check_cutoff(cutoff_m)
-    o, t = _Side.of(net, origins), _Side.of(net, targets, target_mask)
+    cutoff = check_cutoff(cutoff_m)
+    o, t = Side.of(net, origins), Side.of(net, targets, target_mask)
     out_d = np.full(len(origins), np.inf)
     out_j = np.full(len(origins), -1, dtype=np.int64)
     if len(o.u) == 0 or len(t.u) == 0:
@@ -482,12 +175,13 @@ def nearest(
     touched = np.empty(n, dtype=np.int64)
     hd = np.empty(len(net.adj_node) + len(seed_n) + 1)
     hn = np.empty(len(net.adj_node) + len(seed_n) + 1, dtype=np.int64)
-    _dijkstra(
-        net.indptr, net.adj_node, net.adj_length, seed_n, seed_d, seed_l, cutoff, dist, label,
-        touched, hd, hn,
+    no_pred = np.empty(0, dtype=np.int64)
+    dijkstra(
+        net.indptr, net.adj_node, net.adj_edge, net.adj_length, seed_n, seed_d, seed_l, cutoff,
+        dist, label, touched, hd, hn, no_pred, no_pred,
     )  # fmt: skip
     edge_ptr, edge_tgt = t.edge_registry(net.n_edges)
-    d, j = _nearest_resolve(
+    d, j = nearest_resolve(
         dist, label, o.u, o.v, o.t, o.c, o.length, o.edge, edge_ptr, edge_tgt, t.t, t.c, cutoff
     )
     out_d[o.index] = d
@@ -542,3 +236,102 @@ def group_min(
     if return_argmin:
         return out, arg
     return out
+
+
+@dataclass(frozen=True)
+class PathTree:
+    """Shortest-path tree of a bounded search (最短路径树), one entry per network node.
+
+    Attributes
+    ----------
+    dist : array of float
+        Distance from the nearest source (its offset included), inf where not reached.
+    pred_node : array of int
+        Previous node on the shortest path; -1 at a source and where not reached.
+    pred_edge : array of int
+        Edge taken from ``pred_node`` (the shortest of parallel edges); -1 likewise.
+    source : array of int
+        Position in ``sources`` of the source the shortest path starts from; -1 where not
+        reached.
+    """
+
+    dist: npt.NDArray[np.float64]
+    pred_node: npt.NDArray[np.int64]
+    pred_edge: npt.NDArray[np.int64]
+    source: npt.NDArray[np.int64]
+
+    def path(self, node: int) -> tuple[list[int], list[int]]:
+        """Return the nodes (source first) and the edges of the shortest path to ``node``.
+
+        Raises
+        ------
+        NetworkError
+            When ``node`` was not reached.
+        """
+        node = int(node)
+        if not np.isfinite(self.dist[node]):
+            raise NetworkError(f"shortest path: node {node} was not reached within the cutoff.")
+        nodes: list[int] = [node]
+        edges: list[int] = []
+        for _ in range(len(self.dist)):
+            if self.pred_node[node] < 0:
+                return nodes[::-1], edges[::-1]
+            edges.append(int(self.pred_edge[node]))
+            node = int(self.pred_node[node])
+            nodes.append(node)
+        raise NetworkError("shortest path: the predecessors form a cycle (corrupt tree).")
+
+
+def shortest_path_tree(
+    net: WalkNetwork,
+    sources: npt.ArrayLike,
+    cutoff_m: float = np.inf,
+    *,
+    offsets_m: npt.ArrayLike | None = None,
+) -> PathTree:
+    """Shortest paths from the nearest of several source nodes to every node within a cutoff.
+
+    Parameters
+    ----------
+    net : WalkNetwork
+        The walking network.
+    sources : array of int
+        Source node indices.
+    cutoff_m : float, default inf
+        Largest distance searched (metres, offsets included); inf searches the whole component.
+    offsets_m : array of float, optional
+        Distance already walked to reach each source (e.g. from a point in the middle of an
+        edge to that edge's end nodes); 0 by default.
+
+    Returns
+    -------
+    PathTree
+        Distances, predecessor nodes and edges, and the source of every reached node.
+    """
+    cutoff = float(cutoff_m)
+    if np.isnan(cutoff) or cutoff < 0:
+        raise NetworkError(f"cutoff_m must be a distance ≥ 0 in metres, got {cutoff_m!r}.")
+    seed_n = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+    seed_d = (
+        np.zeros(len(seed_n))
+        if offsets_m is None
+        else np.atleast_1d(np.asarray(offsets_m, dtype=np.float64))
+    )
+    if seed_d.shape != seed_n.shape:
+        raise NetworkError(f"{len(seed_n)} sources but {len(seed_d)} offsets; they must match.")
+    if len(seed_n) and (seed_n.min() < 0 or seed_n.max() >= net.n_nodes):
+        raise NetworkError(f"sources must be node indices 0..{net.n_nodes - 1}.")
+    if not np.all(np.isfinite(seed_d) & (seed_d >= 0)):
+        raise NetworkError("offsets_m must be finite distances ≥ 0 in metres.")
+    n = net.n_nodes
+    dist = np.full(n, np.inf)
+    label = np.full(n, -1, dtype=np.int64)
+    pred_node = np.full(n, -1, dtype=np.int64)
+    pred_edge = np.full(n, -1, dtype=np.int64)
+    heap = len(net.adj_node) + len(seed_n) + 1
+    dijkstra(
+        net.indptr, net.adj_node, net.adj_edge, net.adj_length, seed_n, seed_d,
+        np.arange(len(seed_n), dtype=np.int64), cutoff, dist, label, np.empty(n, dtype=np.int64),
+        np.empty(heap), np.empty(heap, dtype=np.int64), pred_node, pred_edge,
+    )  # fmt: skip
+    return PathTree(dist, pred_node, pred_edge, label)

@@ -23,9 +23,9 @@ import shapely
 
 from planning import settings
 from planning._errors import NetworkError
+from planning.network._kernels import INF, Side, dijkstra, grow
 from planning.network._raster import raster_buffer, segments_of
 from planning.network._union import buffer_union_groups
-from planning.network.paths import _INF, _dijkstra, _grow, _Side
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -50,7 +50,7 @@ def _reach_kernel(
     """
     n_tiers = len(cutoffs)
     cmax = cutoffs[n_tiers - 1]
-    dist = np.full(n_nodes, _INF)
+    dist = np.full(n_nodes, INF)
     label = np.zeros(n_nodes, np.int64)
     touched = np.empty(n_nodes, np.int64)
     stamp = np.full(n_edges, -1, np.int64)
@@ -66,6 +66,7 @@ def _reach_kernel(
     o_edge = np.empty(cap, np.int64)
     o_a = np.empty(cap, np.float64)
     o_b = np.empty(cap, np.float64)
+    no_pred = np.empty(0, np.int64)
     cnt = 0
     for r in range(len(run_ptr) - 1):
         lo = run_ptr[r]
@@ -80,9 +81,10 @@ def _reach_kernel(
             seed_d[2 * q] = t_c[j] + t_t[j]
             seed_n[2 * q + 1] = t_v[j]
             seed_d[2 * q + 1] = t_c[j] + t_len[j] - t_t[j]
-        nt = _dijkstra(
-            indptr, adj_node, adj_len, seed_n, seed_d, seed_l, cmax, dist, label, touched, hd, hn
-        )
+        nt = dijkstra(
+            indptr, adj_node, adj_edge, adj_len, seed_n, seed_d, seed_l, cmax, dist, label,
+            touched, hd, hn, no_pred, no_pred,
+        )  # fmt: skip
         ne = 0
         for q in range(nt):
             n = touched[q]
@@ -118,11 +120,11 @@ def _reach_kernel(
                     if b > a:
                         if cnt == cap:
                             cap *= 2
-                            o_run = _grow(o_run, cap)
-                            o_tier = _grow(o_tier, cap)
-                            o_edge = _grow(o_edge, cap)
-                            o_a = _grow(o_a, cap)
-                            o_b = _grow(o_b, cap)
+                            o_run = grow(o_run, cap)
+                            o_tier = grow(o_tier, cap)
+                            o_edge = grow(o_edge, cap)
+                            o_a = grow(o_a, cap)
+                            o_b = grow(o_b, cap)
                         o_run[cnt] = r
                         o_tier[cnt] = tier
                         o_edge[cnt] = e
@@ -130,7 +132,7 @@ def _reach_kernel(
                         o_b[cnt] = b
                         cnt += 1
         for q in range(nt):
-            dist[touched[q]] = _INF
+            dist[touched[q]] = INF
     return o_run[:cnt], o_tier[:cnt], o_edge[:cnt], o_a[:cnt], o_b[:cnt]
 
 
@@ -207,7 +209,7 @@ def _pieces_to_lines(
 
 
 def _run(
-    net: WalkNetwork, side: _Side, run_ptr: npt.NDArray[np.int64], cutoffs: npt.NDArray[Any]
+    net: WalkNetwork, side: Side, run_ptr: npt.NDArray[np.int64], cutoffs: npt.NDArray[Any]
 ) -> tuple[npt.NDArray[Any], ...]:
     return _reach_kernel(
         net.indptr, net.adj_node, net.adj_edge, net.adj_length, net.n_nodes, net.n_edges,
@@ -217,7 +219,7 @@ def _run(
 
 
 def _connectors(
-    targets: Snapped, side: _Side, net: WalkNetwork
+    targets: Snapped, side: Side, net: WalkNetwork
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
     """Straight connector lines from each target to its attachment point."""
     at = _pieces_to_lines(net, side.edge, side.t, side.t + 1e-9)
@@ -295,7 +297,7 @@ def service_areas(
         )
     if method not in ("auto", "exact", "raster") or not cell_m > 0:
         raise NetworkError(f"method must be auto/exact/raster and cell_m > 0, got {method!r}.")
-    side = _Side.of(net, targets)
+    side = Side.of(net, targets)
     k, n_t = len(side.u), len(cuts)
     ids = list(range(len(targets))) if target_ids is None else list(target_ids)
     conn_lines, conn_len = _connectors(targets, side, net)
@@ -337,7 +339,7 @@ def service_areas(
 
 def _merged(
     net: WalkNetwork,
-    side: _Side,
+    side: Side,
     cuts: npt.NDArray[Any],
     conn_lines: npt.NDArray[np.object_],
     conn_len: npt.NDArray[np.float64],

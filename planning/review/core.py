@@ -31,8 +31,8 @@ from planning import network
 from planning._options import check_bool, check_choice, check_number
 from planning.analysis.origins import estate_origins
 from planning.network.paths import group_min
+from planning.network.route import Route, RouteTracer
 from planning.review.common import Verdict, citation_dict
-from planning.review.route import Route, RouteTracer
 from planning.review.sharing import SharingCheck, SharingContext
 from planning.rules import Rule, Ruleset
 

@@ -5,29 +5,27 @@ this module traces the walk itself so that a review sheet can draw it and a read
 origin point → connector (接入线) → the part of the origin's edge up to one of its end nodes →
 the edges of the shortest node path → the part of the facility's edge → connector → facility.
 
-The node path comes from :func:`scipy.sparse.csgraph.dijkstra` run from the two end nodes of the
-origin's edge with ``return_predecessors``; an origin and a facility attached to the same edge
-also get the direct walk along that edge. Parallel edges count with the shortest one.
+The node path comes from the distance engine's own Dijkstra
+(:func:`planning.network.paths.shortest_path_tree`), seeded at the two end nodes of the origin's
+edge with the walk to each; an origin and a facility attached to the same edge also get the direct
+walk along that edge. Parallel edges count with the shortest one.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 import shapely
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
 from shapely.ops import substring
 
-from planning._errors import NetworkError
+from planning.network.paths import shortest_path_tree
 
 if TYPE_CHECKING:
-    from planning.network import Snapped, WalkNetwork
+    from planning.network.graph import WalkNetwork
+    from planning.network.snap import Snapped
 
 logger = logging.getLogger(__name__)
 
@@ -67,14 +65,12 @@ class RouteTracer:
 
     Notes
     -----
-    The sparse graph handed to scipy is built once from the network's CSR adjacency; scipy
-    keeps the shortest of parallel edges and treats explicit zero lengths as edges.
+    Each trace runs one bounded search of the distance engine from the origin's edge, so a
+    traced walk has exactly the length :func:`planning.network.nearest` reports.
     """
 
     def __init__(self, net: WalkNetwork) -> None:
         self.net = net
-        n = net.n_nodes
-        self._graph = csr_array((net.adj_length, net.adj_node, net.indptr), shape=(n, n))
 
     # ------------------------------------------------------------------ geometry helpers
     def _point_on_edge(self, edge: int, offset_m: float) -> tuple[float, float]:
@@ -100,16 +96,6 @@ class RouteTracer:
         if not coords:
             coords = [self._point_on_edge(edge, start_m)]
         return coords if a <= b else coords[::-1]
-
-    def _edge_between(self, a: int, b: int) -> int:
-        """Shortest edge joining nodes ``a`` and ``b``."""
-        net = self.net
-        lo, hi = int(net.indptr[a]), int(net.indptr[a + 1])
-        hits = np.flatnonzero(net.adj_node[lo:hi] == b)
-        if hits.size == 0:
-            raise NetworkError(f"route: no edge joins nodes {a} and {b} (corrupt predecessors).")
-        best = hits[np.argmin(net.adj_length[lo:hi][hits])]
-        return int(net.adj_edge[lo + best])
 
     def _edge_coords(self, edge: int, from_node: int) -> list[tuple[float, float]]:
         length = float(self.net.length[edge])
@@ -152,27 +138,16 @@ class RouteTracer:
         t_xy = (float(targets.x[j]), float(targets.y[j]))
         ou, ov, ol = int(net.u[oe]), int(net.v[oe]), float(net.length[oe])
         tu, tv, tl = int(net.u[te]), int(net.v[te]), float(net.length[te])
-        seeds = (ot, ol - ot)  # origin → its edge's u, v
         best = np.inf
-        plan: tuple[int, int] | None = None  # (seed 0/1, target end 0/1); None = same edge
+        end: int | None = None  # target reached through its edge's u (0) or v (1); None = same edge
         if oe == te:
             best = abs(ot - ts)
         limit = float(limit_m) - oc - tc + _SLACK_M
-        if np.isfinite(limit) and limit < 0:
-            limit = 0.0
-        dist, pred = dijkstra(
-            self._graph,
-            directed=False,
-            indices=[ou, ov],
-            return_predecessors=True,
-            limit=limit if np.isfinite(limit) else np.inf,
-        )
-        dist = np.asarray(dist)
-        for k in (0, 1):
-            for end, node, along in ((0, tu, ts), (1, tv, tl - ts)):
-                d = seeds[k] + float(dist[k, node]) + along
-                if d < best - 1e-9:
-                    best, plan = d, (k, end)
+        tree = shortest_path_tree(net, [ou, ov], max(limit, 0.0), offsets_m=[ot, ol - ot])
+        for k, node, along in ((0, tu, ts), (1, tv, tl - ts)):
+            d = float(tree.dist[node]) + along
+            if d < best - 1e-9:
+                best, end = d, k
         if not np.isfinite(best):
             return None
         total = oc + best + tc
@@ -181,17 +156,14 @@ class RouteTracer:
         coords: list[tuple[float, float]] = [o_xy]
         nodes: list[int] = []
         edges: list[int] = [oe]
-        if plan is None:
+        if end is None:
             coords += self._piece(oe, ot, ts)
         else:
-            k, end = plan
-            start = ou if k == 0 else ov
             goal = tu if end == 0 else tv
-            coords += self._piece(oe, ot, 0.0 if k == 0 else ol)
-            path = _node_path(pred[k], start, goal)
-            nodes = path
-            for a, b in itertools.pairwise(path):
-                e = self._edge_between(a, b)
+            nodes, path_edges = tree.path(goal)
+            # the source label says which end of the origin's edge the walk leaves by
+            coords += self._piece(oe, ot, 0.0 if tree.source[goal] == 0 else ol)
+            for a, e in zip(nodes[:-1], path_edges, strict=True):
                 edges.append(e)
                 coords += self._edge_coords(e, a)
             edges.append(te)
@@ -199,20 +171,6 @@ class RouteTracer:
         coords.append(t_xy)
         line = shapely.LineString(_dedupe(coords))
         return Route(float(total), line, tuple(nodes), tuple(edges))
-
-
-def _node_path(pred: npt.NDArray[np.int32], start: int, goal: int) -> list[int]:
-    """Node sequence start → goal from a predecessor row."""
-    path = [goal]
-    node = goal
-    guard = len(pred) + 1
-    while node != start:
-        node = int(pred[node])
-        if node < 0 or guard == 0:
-            raise NetworkError(f"route: node {goal} is not reachable from node {start}.")
-        path.append(node)
-        guard -= 1
-    return path[::-1]
 
 
 def _dedupe(coords: list[tuple[float, float]]) -> list[tuple[float, float]]:
