@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planning.rules import Rule, Ruleset
-from planning.rules.model import CircleMeasure
+from planning.rules.records import CircleMeasure
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ Examples
 
 from planning.rules.format import format_ruleset, format_ruleset_list
 from planning.rules.loader import list_rulesets, load_ruleset, resolve_ruleset_id
-from planning.rules.model import (
+from planning.rules.model import Ruleset
+from planning.rules.records import (
     APPLIES_TO,
     DOCUMENT_STATUSES,
     EVIDENCE_LEVELS,
@@ -31,7 +32,6 @@ from planning.rules.model import (
     Parameters,
     ParameterSource,
     Rule,
-    Ruleset,
     SharingPolicy,
     Tier,
 )

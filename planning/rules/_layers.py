@@ -13,7 +13,8 @@ from types import MappingProxyType
 from typing import Any, NoReturn, cast
 
 from planning._errors import RulesetError
-from planning.rules.model import (
+from planning.rules.model import Ruleset
+from planning.rules.records import (
     APPLIES_TO,
     DOCUMENT_STATUSES,
     EVIDENCE_LEVELS,
@@ -29,7 +30,6 @@ from planning.rules.model import (
     ParameterSource,
     ParamValue,
     Rule,
-    Ruleset,
 )
 
 _RULE_KEYS = frozenset(

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from planning._errors import RulesetError
-from planning.rules.model import Document, Rule, Ruleset
+from planning.rules.model import Ruleset
+from planning.rules.records import Document, Rule
 
 Lang = Literal["zh", "en"]
 

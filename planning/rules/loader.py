@@ -69,7 +69,8 @@ from planning.rules._layers import (
     str_list,
     text_field,
 )
-from planning.rules.model import RULESET_LEVELS, Ruleset
+from planning.rules.model import Ruleset
+from planning.rules.records import RULESET_LEVELS
 
 logger = logging.getLogger(__name__)
 
