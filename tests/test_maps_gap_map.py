@@ -14,9 +14,10 @@ import pytest
 
 import planning
 from planning._errors import ResultsError
+from planning._templates import script_json
 from planning.maps import MapOptionsError, render_gap_map
 from planning.maps.basemaps import KEY_ENV
-from planning.maps.gap_map import build_payload, script_json
+from planning.maps.gap_map import build_payload
 from planning.maps.labels import check_lang
 from planning.maps.results import load_results
 
@@ -227,7 +228,7 @@ def test_large_network_becomes_one_image_in_the_right_place(results_dir: Path, m
     import geopandas as gpd
     from PIL import Image
 
-    from planning.maps import gap_map
+    from planning.maps import gap_map, raster
     from planning.maps.basemaps import resolve_basemap
     from planning.maps.results import load_results
 
@@ -238,7 +239,7 @@ def test_large_network_becomes_one_image_in_the_right_place(results_dir: Path, m
     picture = payload["network_image"]
     assert picture["uri"].startswith("data:image/png;base64,")
     image = Image.open(io.BytesIO(base64.b64decode(picture["uri"].split(",", 1)[1])))
-    assert max(image.size) == gap_map.NETWORK_IMAGE_PX
+    assert max(image.size) == raster.NETWORK_IMAGE_PX
     assert image.getextrema()[3][1] == 255  # some lines were drawn (alpha channel)
     west, south, east, north = results.layer("network").to_crs(4326).total_bounds
     (s, w), (n, e) = picture["bounds"]

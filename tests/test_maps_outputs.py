@@ -87,7 +87,7 @@ def test_report_escapes_names(results_dir: Path, tmp_path: Path):
     csv = pd.read_csv(results_dir / "estates.csv", encoding="utf-8-sig")
     assert (csv.head(10)["verdict"] != "ok").any()
     assert EVIL not in page
-    assert "&lt;img src=x onerror=alert(1)&gt;&amp;&quot;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;&amp;&#34;" in page  # autoescaped by the template
 
 
 def test_chart_escapes_and_handles_missing():

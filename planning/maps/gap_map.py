@@ -1,7 +1,7 @@
 """The interactive gap map (缺口图): one HTML page built from a saved results folder.
 
-The page is a small Leaflet application (see :mod:`planning.maps.templates`) with Leaflet inlined,
-so it opens from a file or a USB stick without any CDN. Layers: estates coloured by verdict,
+The page (template ``planning/maps/html/gap_map.html.j2`` with its ``gap_map.js`` and
+``gap_map.css``) is a small Leaflet application with Leaflet inlined, so it opens from a file or a USB stick without any CDN. Layers: estates coloured by verdict,
 facilities by kind, service areas per tier, streets shaded by coverage, proposed sites; a title
 box with the headline figures, a legend, a metric scale bar and a type-ahead search by estate
 name. With ``basemap="none"`` (the default) the page draws the walking network and rivers as its
@@ -10,8 +10,6 @@ own base layer and makes no network request at all.
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 import math
 from pathlib import Path
@@ -23,6 +21,7 @@ import pandas as pd
 import shapely
 
 from planning import __version__
+from planning._templates import element_text, render
 from planning.maps import assets, encode
 from planning.maps._write import atomic_write_text
 from planning.maps.basemaps import Basemap, CoordShift, coordinate_shift, resolve_basemap
@@ -46,8 +45,8 @@ from planning.maps.labels import (
     tier_minutes,
     verdict_label,
 )
+from planning.maps.raster import network_image
 from planning.maps.results import Results, load_results
-from planning.maps.templates import APP_JS, CSS, PAGE, fill
 from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 
 logger = logging.getLogger(__name__)
@@ -59,8 +58,6 @@ NETWORK_TOLERANCE_M = 1.0
 #: Above this many network edges the offline base layer is drawn as one image (a city-wide
 #: network as vectors would make the file tens of MB and slow to open).
 NETWORK_VECTOR_LIMIT = 60_000
-#: Long side, in pixels, of that image.
-NETWORK_IMAGE_PX = 4096
 #: Vertex budget of one merged service-area polygon; larger ones are simplified harder.
 AREA_VERTEX_BUDGET = 60_000
 #: Holes in a service area smaller than this (m²) are filled on the map: at 50 m street buffers
@@ -216,68 +213,6 @@ def _without_small_holes(geom: Any) -> Any:
         holes = [r for r in part.interiors if shapely.Polygon(r).area >= MIN_HOLE_M2]
         polygons.append(shapely.Polygon(part.exterior, holes))
     return shapely.MultiPolygon(polygons) if len(polygons) > 1 else polygons[0]
-
-
-def network_raster(
-    network: gpd.GeoDataFrame, long_side_px: int
-) -> tuple[Any, tuple[float, float, float, float]]:
-    """Draw network lines into a transparent RGBA image in the layer's own CRS.
-
-    Parameters
-    ----------
-    network : GeoDataFrame
-        Lines in a projected CRS.
-    long_side_px : int
-        Pixels along the longer side of the bounding box.
-
-    Returns
-    -------
-    image, extent
-        A PIL image and its ``(left, right, bottom, top)`` in the layer's coordinates; the
-        image's edges are exactly these bounds.
-    """
-    from PIL import Image, ImageDraw
-
-    x0, y0, x1, y1 = network.total_bounds
-    x1, y1 = max(x1, x0 + 1.0), max(y1, y0 + 1.0)
-    scale = long_side_px / max(x1 - x0, y1 - y0)
-    width = max(round((x1 - x0) * scale), 1)
-    height = max(round((y1 - y0) * scale), 1)
-    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    coords, index = shapely.get_coordinates(network.geometry.to_numpy(), return_index=True)
-    px = (coords[:, 0] - x0) * (width / (x1 - x0))
-    py = (y1 - coords[:, 1]) * (height / (y1 - y0))
-    starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
-    ends = np.r_[starts[1:], len(index)]
-    colour = (*(int(NETWORK_COLOUR[i : i + 2], 16) for i in (1, 3, 5)), 255)
-    for a, b in zip(starts, ends, strict=True):
-        draw.line(list(zip(px[a:b], py[a:b], strict=True)), fill=colour, width=1)
-    return image, (x0, x1, y0, y1)
-
-
-def network_image(network: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Draw a large network as one transparent PNG for an image overlay (offline base layer).
-
-    Drawn in Web Mercator, the projection Leaflet stretches the image in, so lines sit where the
-    vector layer would put them.
-
-    Returns
-    -------
-    dict
-        ``uri`` (a ``data:image/png`` URI) and ``bounds`` ``[[south, west], [north, east]]``.
-    """
-    import base64
-    import io
-
-    image, (x0, x1, y0, y1) = network_raster(network.to_crs(3857), NETWORK_IMAGE_PX)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=6)
-    corners = gpd.GeoSeries(shapely.points([[x0, y0], [x1, y1]]), crs=3857).to_crs(4326)
-    return {
-        "uri": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"),
-        "bounds": [[corners.y.iloc[0], corners.x.iloc[0]], [corners.y.iloc[1], corners.x.iloc[1]]],
-    }
 
 
 def _service_area_payload(
@@ -468,16 +403,6 @@ def build_payload(results: Results, lang: Lang, basemap: Basemap) -> dict[str, A
     }
 
 
-def script_json(payload: dict[str, Any]) -> str:
-    r"""Serialise ``payload`` for a ``<script type="application/json">`` element.
-
-    ``<``, ``>`` and ``&`` are written as ``\\u003c`` etc., so no text in the data (an estate
-    called ``</script>``) can end the element or start markup.
-    """
-    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def render_gap_map(
     results_dir: str | Path,
     out_path: str | Path | None = None,
@@ -532,18 +457,14 @@ def render_gap_map(
     results = load_results(results_dir)
     payload = build_payload(results, language, base)
     title = f"{text('title', language)} · {ruleset_line(results, language)}"
-    page = fill(
-        PAGE,
-        {
-            "LANG": "zh-CN" if language == "zh" else "en",
-            "VERSION": html.escape(__version__),
-            "TITLE": html.escape(title),
-            "LEAFLET_CSS": assets.leaflet_css(),
-            "CSS": CSS,
-            "DATA": script_json(payload),
-            "LEAFLET_JS": assets.leaflet_js(),
-            "APP_JS": APP_JS,
-        },
+    page = render(
+        "maps/html/gap_map.html.j2",
+        lang="zh-CN" if language == "zh" else "en",
+        version=__version__,
+        title=title,
+        leaflet_css=element_text(assets.leaflet_css(), "style"),
+        payload=payload,
+        leaflet_js=element_text(assets.leaflet_js(), "script"),
     )
     target = Path(out_path) if out_path is not None else Path(results_dir) / "gap_map.html"
     atomic_write_text(target, page)

@@ -3,13 +3,14 @@
 The HTML is self-contained (no external file, font or script): headline figures, the verdict of
 every rule with its citation (文件、条款、原文), a bar chart of household coverage by street drawn as
 inline SVG, the gap map as an inline PNG when ``gap_map.png`` exists, and the table of estates
-that fail a rule (largest shortfall first). Every text taken from the data is HTML-escaped.
+that fail a rule (largest shortfall first). The page is the template
+``planning/maps/html/report.html.j2`` (with ``report.css``), rendered with autoescaping: every text
+taken from the data is HTML-escaped.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import logging
 import math
 from pathlib import Path
@@ -18,11 +19,13 @@ from typing import Any
 import pandas as pd
 
 from planning import __version__
+from planning._templates import fragment, render
 from planning.maps._write import atomic_write_text, atomic_write_with
 from planning.maps.gap_map import headline_rows, ruleset_line
 from planning.maps.labels import (
     VERDICT_COLOURS,
     Lang,
+    all_texts,
     check_lang,
     coverage_colour,
     fmt_int,
@@ -39,41 +42,10 @@ logger = logging.getLogger(__name__)
 #: Failing estates listed in the report (the full list is in estates.csv).
 MAX_ROWS = 20
 
-_CSS = """
-@page { size: A4; margin: 11mm 12mm; }
-body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC",
-  "Source Han Sans SC", sans-serif; font-size: 10.5px; color: #222; margin: 0 auto;
-  max-width: 190mm; line-height: 1.4; }
-h1 { font-size: 18px; margin: 0 0 2px 0; }
-h2 { font-size: 13px; margin: 12px 0 5px 0; border-bottom: 1.5px solid #2b5d9b;
-  padding-bottom: 2px; color: #1c3f6e; }
-.sub { color: #555; margin-bottom: 8px; }
-.cards { display: flex; flex-wrap: wrap; gap: 6px; }
-.card { border: 1px solid #ccd6e3; border-radius: 4px; padding: 4px 8px; min-width: 26mm;
-  background: #f5f8fc; }
-.card .k { color: #555; font-size: 9.5px; }
-.card .v { font-size: 15px; font-weight: 700; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border-bottom: 1px solid #dde3ea; padding: 2px 4px; text-align: left;
-  vertical-align: top; }
-th { background: #eef2f7; font-weight: 600; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.badge { display: inline-block; padding: 0 5px; border-radius: 3px; color: #fff;
-  font-weight: 600; white-space: nowrap; }
-.pass { background: #2e9e4f; } .fail { background: #d7191c; } .report { background: #7a869a; }
-.quote { color: #444; font-size: 9.5px; }
-.memory { color: #b35900; font-weight: 600; }
-.two { display: flex; gap: 10px; align-items: flex-start; }
-.two > div { flex: 1 1 0; min-width: 0; }
-img.map { width: 100%; border: 1px solid #ccc; }
-.note { color: #666; font-size: 9.5px; margin-top: 3px; }
-.foot { color: #888; font-size: 9px; margin-top: 10px; }
-"""
 
-
-def _e(value: object) -> str:
-    """HTML-escape any value (None becomes an empty string)."""
-    return "" if value is None else html.escape(str(value), quote=True)
+def _s(value: object) -> str:
+    """Return a value as text for the page (None becomes an empty string; the template escapes)."""
+    return "" if value is None else str(value)
 
 
 def _num(value: Any) -> float | None:
@@ -108,7 +80,7 @@ def coverage_chart_svg(names: list[str], shares: list[float | None], title: str)
     Parameters
     ----------
     names : list of str
-        Street names (escaped here).
+        Street names (escaped by the template).
     shares : list of float or None
         Coverage per street; None is drawn as "–" without a bar.
     title : str
@@ -117,174 +89,155 @@ def coverage_chart_svg(names: list[str], shares: list[float | None], title: str)
     Returns
     -------
     str
-        An ``<svg>`` element.
+        An ``<svg>`` element (template ``maps/html/coverage_chart.svg.j2``) as
+        ``markupsafe.Markup``, so a page template embeds it without escaping it again.
     """
     row_h, label_w, bar_w, top = 16, 120, 260, 6
-    height = top + row_h * len(names) + 18
-    width = label_w + bar_w + 50
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" style="max-width:{width}px" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}" '
-        'font-size="10" font-family="sans-serif">',
-        f"<title>{_e(title)}</title>",
+    rows = [
+        {
+            "name": name,
+            "y": top + i * row_h,
+            "width": None if share is None else round(max(0.0, min(1.0, share)) * bar_w, 1),
+            "colour": coverage_colour(share),
+            "share": fmt_pct(share),
+        }
+        for i, (name, share) in enumerate(zip(names, shares, strict=True))
     ]
-    for i, (name, share) in enumerate(zip(names, shares, strict=True)):
-        y = top + i * row_h
-        parts.append(f'<text x="{label_w - 4}" y="{y + 11}" text-anchor="end">{_e(name)}</text>')
-        parts.append(
-            f'<rect x="{label_w}" y="{y + 2}" width="{bar_w}" height="{row_h - 5}" fill="#eef1f5"/>'
-        )
-        if share is None:
-            parts.append(f'<text x="{label_w + 4}" y="{y + 11}">–</text>')
-            continue
-        w = max(0.0, min(1.0, share)) * bar_w
-        parts.append(
-            f'<rect class="bar" x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row_h - 5}" '
-            f'fill="{coverage_colour(share)}" stroke="#555" stroke-width="0.4"/>'
-        )
-        parts.append(f'<text x="{label_w + bar_w + 4}" y="{y + 11}">{fmt_pct(share)}</text>')
     axis_y = top + row_h * len(names) + 2
-    for tick in (0, 0.5, 1.0):
-        x = label_w + tick * bar_w
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" stroke="#999" '
-            'stroke-width="0.5" stroke-dasharray="2 2"/>'
-        )
-        parts.append(
-            f'<text x="{x:.1f}" y="{axis_y + 11}" text-anchor="middle" fill="#666">'
-            f"{tick:.0%}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    return fragment(
+        "maps/html/coverage_chart.svg.j2",
+        title=title,
+        rows=rows,
+        width=label_w + bar_w + 50,
+        height=top + row_h * len(names) + 18,
+        row_h=row_h,
+        label_w=label_w,
+        bar_w=bar_w,
+        top=top,
+        axis_y=axis_y,
+        ticks=[{"x": round(label_w + t * bar_w, 1), "label": f"{t:.0%}"} for t in (0.0, 0.5, 1.0)],
+    )
 
 
-def _rules_table(summary: dict[str, Any], lang: Lang) -> str:
-    rules = summary.get("rules") or []
-    if not rules:
-        return '<p class="note">–</p>'
-    head = [text(k, lang) for k in ("rule", "verdict", "value", "threshold", "citation")]
-    rows = ["<table class='rules'><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
-    for rule in rules:
+def _rules(summary: dict[str, Any], lang: Lang) -> list[dict[str, Any]]:
+    """Return each rule's row of the rules table: verdict, value, threshold and citation."""
+    out = []
+    for rule in summary.get("rules") or []:
         verdict = str(rule.get("verdict", "report"))
         css = verdict if verdict in {"pass", "fail", "report"} else "report"
-        label = text(css, lang) if verdict in {"pass", "fail", "report"} else verdict
-        title = rule.get("title_zh" if lang == "zh" else "title_en") or rule.get("rule_id")
         cit = rule.get("citation") or {}
         evidence = str(cit.get("evidence") or "")
-        ev_key = f"evidence_{evidence}"
-        ev_text = text(ev_key, lang) if evidence in {"plan", "found", "memory"} else evidence
-        ev_css = " memory" if evidence == "memory" else ""
         unit = str(rule.get("unit") or "")
-        citation = (
-            f"{_e(cit.get('document'))} {_e(cit.get('article'))}"
-            f"<div class='quote'>“{_e(cit.get('quote_zh'))}”</div>"
-            f"<div class='quote{ev_css}'>{text('evidence', lang)}: {_e(ev_text)}</div>"
-            if cit
-            else "–"
+        out.append(
+            {
+                "id": _s(rule.get("rule_id")),
+                "title": _s(
+                    rule.get("title_zh" if lang == "zh" else "title_en") or rule.get("rule_id")
+                ),
+                "css": css,
+                "label": text(css, lang) if verdict in {"pass", "fail", "report"} else verdict,
+                "value": _fmt_rule_value(rule.get("value"), unit),
+                "threshold": _fmt_rule_value(rule.get("threshold"), unit),
+                "citation": {
+                    "document": _s(cit.get("document")),
+                    "article": _s(cit.get("article")),
+                    "quote": _s(cit.get("quote_zh")),
+                    "evidence": text(f"evidence_{evidence}", lang)
+                    if evidence in {"plan", "found", "memory"}
+                    else evidence,
+                    "memory": evidence == "memory",
+                }
+                if cit
+                else None,
+            }
         )
-        rows.append(
-            f"<tr data-rule='{_e(rule.get('rule_id'))}'><td>{_e(title)}</td>"
-            f"<td><span class='badge {css}'>{_e(label)}</span></td>"
-            f"<td class='n'>{_e(_fmt_rule_value(rule.get('value'), unit))}</td>"
-            f"<td class='n'>{_e(_fmt_rule_value(rule.get('threshold'), unit))}</td>"
-            f"<td>{citation}</td></tr>"
-        )
-    rows.append("</table>")
-    return "".join(rows)
+    return out
 
 
-def _failing_table(results: Results, lang: Lang, max_rows: int) -> str:
+def _failing(results: Results, lang: Lang, max_rows: int) -> dict[str, Any]:
+    """Return the failing-estates table (largest shortfall first) and the count left out."""
     estates = pd.DataFrame(results.layers["estates"].drop(columns="geometry"))
     failing = estates[estates["verdict"].astype(str) != "ok"]
-    if failing.empty:
-        return f"<p>{text('no_failing', lang)}</p>"
     main = results.main_tier
     walk_col = f"walk_{main}_m"
     failing = failing.assign(_short=pd.to_numeric(failing["shortfall_m2"], errors="coerce"))
     failing = failing.sort_values(["_short", "estate_id"], ascending=[False, True], kind="stable")
     shown = failing.head(max_rows)
+    rows = []
+    for r in shown.to_dict("records"):
+        verdict = str(r.get("verdict"))
+        walk = _num(r.get(walk_col)) if walk_col in r else None
+        rows.append(
+            {
+                "id": _s(r.get("estate_id")),
+                "name": _s(r.get("name")),
+                "street": _s(r.get("street") or ""),
+                "households": fmt_int(_num(r.get("households"))),
+                "required": fmt_m2(_num(r.get("required_m2"))),
+                "provided": fmt_m2(_num(r.get("provided_m2"))),
+                "shortfall": fmt_m2(_num(r.get("shortfall_m2"))),
+                "walk": "–" if walk is None else fmt_int(walk),
+                "colour": VERDICT_COLOURS.get(verdict, "#999999"),
+                "verdict": verdict_label(verdict, lang),
+            }
+        )
+    more = len(failing) - len(shown)
     head = [
-        text("estate_id", lang),
-        text("estates", lang),
-        text("street", lang),
-        text("households", lang),
-        text("required", lang),
-        text("provided", lang),
+        text(key, lang)
+        for key in ("estate_id", "estates", "street", "households", "required", "provided")
+    ]
+    head += [
         text("shortfall_one", lang),
         f"{tier_label(main, lang)} {text('walk', lang)}",
         text("verdict", lang),
     ]
-    out = ["<table class='failing'><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
-    for r in shown.to_dict("records"):
-        verdict = str(r.get("verdict"))
-        colour = VERDICT_COLOURS.get(verdict, "#999999")
-        walk = _num(r.get(walk_col)) if walk_col in r else None
-        out.append(
-            f"<tr><td>{_e(r.get('estate_id'))}</td><td>{_e(r.get('name'))}</td>"
-            f"<td>{_e(r.get('street') or '')}</td>"
-            f"<td class='n'>{fmt_int(_num(r.get('households')))}</td>"
-            f"<td class='n'>{fmt_m2(_num(r.get('required_m2')))}</td>"
-            f"<td class='n'>{fmt_m2(_num(r.get('provided_m2')))}</td>"
-            f"<td class='n'>{fmt_m2(_num(r.get('shortfall_m2')))}</td>"
-            f"<td class='n'>{'–' if walk is None else fmt_int(walk)}</td>"
-            f"<td><span class='badge' style='background:{colour}'>"
-            f"{_e(verdict_label(verdict, lang))}</span></td></tr>"
-        )
-    out.append("</table>")
-    more = len(failing) - len(shown)
-    if more > 0:
-        out.append(f"<p class='note'>{_e(text('failing_more', lang).format(n=f'{more:,}'))}</p>")
-    return "".join(out)
+    return {
+        "failing_head": head,
+        "any_failing": not failing.empty,
+        "failing": rows,
+        "more_note": text("failing_more", lang).format(n=f"{more:,}") if more > 0 else "",
+    }
+
+
+def _chart(results: Results, lang: Lang) -> dict[str, Any] | None:
+    """Return the title and SVG of the street coverage chart, or None without streets."""
+    streets = results.layer("streets")
+    if streets is None or streets.empty:
+        return None
+    main = results.main_tier
+    col = f"coverage_{main}"
+    table = pd.DataFrame(
+        {
+            "name": streets["name"].astype(str),
+            "share": pd.to_numeric(streets[col], errors="coerce")
+            if col in streets.columns
+            else float("nan"),
+        }
+    ).sort_values(["share", "name"], kind="stable", na_position="first")
+    title = f"{tier_label(main, lang)} · {text('streets', lang)}"
+    shares = [_num(v) for v in table["share"]]
+    return {"title": title, "svg": coverage_chart_svg(table["name"].tolist(), shares, title)}
 
 
 def build_report_html(
     results: Results, lang: Lang, *, max_rows: int = MAX_ROWS, map_png: Path | None = None
 ) -> str:
     """Return the report page as a string (see :func:`render_report`)."""
-    summary = results.summary
-    cards = "".join(
-        f"<div class='card'><div class='k'>{_e(k)}</div><div class='v'>{_e(v)}</div></div>"
-        for k, v in headline_rows(results, lang)
-    )
-    main = results.main_tier
-    streets = results.layer("streets")
-    chart = ""
-    if streets is not None and not streets.empty:
-        col = f"coverage_{main}"
-        table = pd.DataFrame(
-            {
-                "name": streets["name"].astype(str),
-                "share": pd.to_numeric(streets[col], errors="coerce")
-                if col in streets.columns
-                else float("nan"),
-            }
-        ).sort_values(["share", "name"], kind="stable", na_position="first")
-        shares = [_num(v) for v in table["share"]]
-        chart_title = f"{tier_label(main, lang)} · {text('streets', lang)}"
-        chart = f"<h2>{_e(chart_title)}</h2>" + coverage_chart_svg(
-            table["name"].tolist(), shares, chart_title
-        )
-    map_html = ""
+    map_uri = ""
     if map_png is not None and map_png.is_file():
-        data = base64.b64encode(map_png.read_bytes()).decode("ascii")
-        map_html = (
-            f"<img class='map' alt='{_e(text('title', lang))}' src='data:image/png;base64,{data}'>"
-        )
-    tool = summary.get("tool_version") or __version__
-    title = text("report_title", lang)
-    body = (
-        f"<h1>{_e(title)}</h1>"
-        f"<div class='sub'>{_e(ruleset_line(results, lang))}</div>"
-        f"<div class='cards'>{cards}</div>"
-        f"<div class='two'><div>{chart}</div><div>{map_html}</div></div>"
-        f"<h2>{text('rules', lang)}</h2>{_rules_table(summary, lang)}"
-        f"<h2>{text('failing_title', lang)}</h2>{_failing_table(results, lang, max_rows)}"
-        f"<div class='foot'>{text('generated', lang)}: eldercare-planning {_e(tool)}</div>"
-    )
-    return (
-        f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head>"
-        "<meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>{body}</body></html>"
+        map_uri = "data:image/png;base64," + base64.b64encode(map_png.read_bytes()).decode("ascii")
+    return render(
+        "maps/html/report.html.j2",
+        lang="zh-CN" if lang == "zh" else "en",
+        t=all_texts(lang),
+        title=text("report_title", lang),
+        ruleset=ruleset_line(results, lang),
+        cards=headline_rows(results, lang),
+        chart=_chart(results, lang),
+        map_uri=map_uri,
+        rules=_rules(results.summary, lang),
+        tool_version=results.summary.get("tool_version") or __version__,
+        **_failing(results, lang, max_rows),
     )
 
 

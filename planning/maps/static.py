@@ -19,13 +19,7 @@ import numpy as np
 import shapely
 
 from planning.maps._write import atomic_write_with
-from planning.maps.gap_map import (
-    NETWORK_IMAGE_PX,
-    NETWORK_VECTOR_LIMIT,
-    headline_rows,
-    network_raster,
-    ruleset_line,
-)
+from planning.maps.gap_map import NETWORK_VECTOR_LIMIT, headline_rows, ruleset_line
 from planning.maps.labels import (
     KIND_COLOURS,
     NETWORK_COLOUR,
@@ -43,6 +37,7 @@ from planning.maps.labels import (
     tier_label,
     verdict_label,
 )
+from planning.maps.raster import NETWORK_IMAGE_PX, network_raster
 from planning.maps.results import Results, load_results
 from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 

@@ -1,85 +1,7 @@
-"""The gap map's page: HTML skeleton, stylesheet and the small Leaflet application.
-
-Placeholders ``@@NAME@@`` are filled in one pass by :func:`fill` (so text inserted for one
-placeholder is never searched for another). User data (estate and facility names) only reaches
-the page inside the JSON payload, and the application puts it into the page with ``textContent``
-only, never as HTML.
-"""
-
-from __future__ import annotations
-
-import re
-from collections.abc import Mapping
-
-PAGE = """<!DOCTYPE html>
-<html lang="@@LANG@@">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="eldercare-planning @@VERSION@@">
-<title>@@TITLE@@</title>
-<style>@@LEAFLET_CSS@@</style>
-<style>@@CSS@@</style>
-</head>
-<body>
-<div id="map"></div>
-<script type="application/json" id="gap-data">@@DATA@@</script>
-<script>@@LEAFLET_JS@@</script>
-<script>@@APP_JS@@</script>
-</body>
-</html>
-"""
-
-CSS = """
-html, body { height: 100%; margin: 0; }
-body, .leaflet-container { font-family: -apple-system, "Segoe UI", "PingFang SC",
-  "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Source Han Sans SC", sans-serif; }
-#map { position: absolute; inset: 0; background: #f7f6f2; }
-.gm-box { background: rgba(255,255,255,0.94); border-radius: 6px; padding: 8px 10px;
-  box-shadow: 0 1px 5px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.45; color: #222; }
-.gm-title { max-width: 290px; }
-.gm-title h1 { font-size: 15px; margin: 0 0 4px 0; }
-.gm-title .gm-ruleset { color: #555; margin-bottom: 4px; }
-.gm-title table, .gm-popup table { border-collapse: collapse; }
-.gm-title td { padding: 1px 6px 1px 0; }
-.gm-title td.v, .gm-popup td.v { text-align: right; font-variant-numeric: tabular-nums;
-  font-weight: 600; }
-.gm-legend { max-height: 60vh; overflow-y: auto; min-width: 170px; }
-.gm-legend h2 { font-size: 12px; margin: 6px 0 3px 0; }
-.gm-legend h2:first-child { margin-top: 0; }
-.gm-legend .row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
-.gm-legend .sw { width: 16px; height: 12px; border: 1px solid rgba(0,0,0,0.35);
-  flex: none; }
-.gm-legend .ln { width: 18px; height: 0; border-top: 2px solid; flex: none; }
-.gm-legend svg { flex: none; width: 18px; height: 18px; }
-.gm-search { width: 240px; padding: 4px; }
-.gm-search input { width: 100%; box-sizing: border-box; font-size: 13px; padding: 5px 7px;
-  border: 1px solid #999; border-radius: 4px; }
-.gm-search ul { list-style: none; margin: 4px 0 0 0; padding: 0; max-height: 260px;
-  overflow-y: auto; }
-.gm-search li { padding: 4px 6px; cursor: pointer; border-radius: 3px; }
-.gm-search li .sub { color: #777; font-size: 11px; margin-left: 6px; }
-.gm-search li.active, .gm-search li:hover { background: #e3eefc; }
-.gm-search li.none { color: #888; cursor: default; }
-.gm-popup h3 { font-size: 14px; margin: 0 0 2px 0; word-break: break-all; }
-.gm-popup .sub { color: #666; margin-bottom: 4px; }
-.gm-popup td { padding: 1px 8px 1px 0; vertical-align: top; }
-.gm-popup th { text-align: left; font-weight: 600; padding: 5px 0 1px 0; }
-.gm-popup .verdict { display: inline-block; padding: 1px 6px; border-radius: 3px; color: #fff;
-  font-weight: 600; margin: 2px 0 4px 0; }
-.gm-icon { background: none; border: none; }
-.gm-icon svg { display: block; filter: drop-shadow(0 0 1px rgba(0,0,0,0.6)); }
-.gm-street-label { background: none; border: none; }
-.gm-street-label div { transform: translate(-50%, -50%); white-space: nowrap; text-align: center;
-  font-size: 11px; color: #222; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff;
-  cursor: pointer; width: max-content; }
-.gm-street-label b { display: block; font-size: 12px; }
-.gm-lowzoom .gm-street-label { display: none; }
-.gm-farzoom .gm-icon svg { transform: scale(0.55); }
-.leaflet-control-layers-list { font-size: 12px; }
-"""
-
-APP_JS = r"""
+// The gap map's small Leaflet application (see planning/maps/gap_map.py).
+// It reads its data from the JSON element #gap-data. User data (estate and facility names) is
+// put into the page with textContent only, never as HTML; the SVG symbols in the data are
+// built by the tool itself.
 (function () {
   'use strict';
   var D = JSON.parse(document.getElementById('gap-data').textContent);
@@ -441,17 +363,3 @@ APP_JS = r"""
   lowZoom();
   window.gapMap.ready = true;
 })();
-"""
-
-_PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
-
-
-def fill(template: str, values: Mapping[str, str]) -> str:
-    """Replace every ``@@NAME@@`` in ``template`` by ``values[NAME]`` in a single pass.
-
-    Raises
-    ------
-    KeyError
-        When the template names a placeholder that ``values`` lacks.
-    """
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
