@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +24,7 @@ from planning.network import (
     remove_barrier_crossings,
     snap,
 )
+from planning.network.graph import WalkNetwork
 from planning.network.osm import osm_cache_path
 
 X0, Y0 = 500_000.0, 3_400_000.0
@@ -200,3 +203,187 @@ def test_load_network_rejects_unknown_sources(tmp_path: Path) -> None:
         load_network(tmp_path / "missing.osm")
     with pytest.raises(NetworkError, match="bbox"):
         load_network("bbox:1,2,3")
+
+
+# ---------------------------------------------------------------------------- barriers files
+def edge_set(net: WalkNetwork) -> set[tuple[tuple[float, float], ...]]:
+    """Edges as sorted end points relative to (X0, Y0), for hand-checked comparisons."""
+    out = set()
+    for a, b in zip(net.u, net.v, strict=True):
+        ends = sorted(
+            [
+                (round(net.node_x[a] - X0, 3), round(net.node_y[a] - Y0, 3)),
+                (round(net.node_x[b] - X0, 3), round(net.node_y[b] - Y0, 3)),
+            ]
+        )
+        out.add(tuple(ends))
+    return out
+
+
+#: The 8 edges of river_town(): each street split where the cross streets meet it.
+TOWN_EDGES = {
+    ((0.0, 0.0), (100.0, 0.0)), ((100.0, 0.0), (900.0, 0.0)), ((900.0, 0.0), (1000.0, 0.0)),
+    ((0.0, 200.0), (100.0, 200.0)), ((100.0, 200.0), (900.0, 200.0)),
+    ((900.0, 200.0), (1000.0, 200.0)),
+    ((100.0, 0.0), (100.0, 200.0)), ((900.0, 0.0), (900.0, 200.0)),
+}  # fmt: skip
+
+
+@pytest.fixture
+def project_gpkg(tmp_path: Path) -> Path:
+    """A project GeoPackage: estates first (as a planner's file has them), roads, then river."""
+    path = tmp_path / "project.gpkg"
+    estates = gpd.GeoDataFrame(
+        {"estate_id": ["E1", "E2"]},
+        # E1 covers the west end of the street y=0, E2 the middle of the street y=200
+        geometry=[
+            box(X0 - 50, Y0 - 50, X0 + 50, Y0 + 50),
+            box(X0 + 500, Y0 + 150, X0 + 600, Y0 + 250),
+        ],
+        crs=CRS,
+    )
+    river = gpd.GeoDataFrame(geometry=[box(X0 - 50, Y0 + 80, X0 + 1050, Y0 + 120)], crs=CRS)
+    estates.to_file(path, layer="estates")
+    river_town().to_file(path, layer="roads")
+    river.to_file(path, layer="river")
+    return path
+
+
+def test_multi_layer_barriers_file_uses_the_river_layer(project_gpkg: Path) -> None:
+    full = load_network(project_gpkg, use_cache=False)  # the network layer is "roads"
+    assert edge_set(full) == TOWN_EDGES
+    net = load_network(project_gpkg, barriers=project_gpkg, use_cache=False)
+    # the river (y 80..120) crosses both cross streets; x=900 is a bridge and stays
+    assert net.report.barrier_edges_removed == 1
+    assert net.report.barrier_bridges_kept == 1
+    assert edge_set(net) == TOWN_EDGES - {((100.0, 0.0), (100.0, 200.0))}
+    # naming the estates layer cuts the two streets the estates cover, and only those
+    cut = load_network(
+        project_gpkg, barriers=project_gpkg, barriers_layer="estates", use_cache=False
+    )
+    assert cut.report.barrier_edges_removed == 2
+    assert edge_set(cut) == TOWN_EDGES - {
+        ((0.0, 0.0), (100.0, 0.0)),
+        ((100.0, 200.0), (900.0, 200.0)),
+    }
+    direct = remove_barrier_crossings(full, project_gpkg)
+    assert edge_set(direct) == edge_set(net)
+
+
+def test_barriers_file_cached_with_its_layer(project_gpkg: Path) -> None:
+    river = load_network(project_gpkg, barriers=project_gpkg)
+    estates = load_network(project_gpkg, barriers=project_gpkg, barriers_layer="estates")
+    assert not estates.report.cache_hit  # another layer is another network
+    assert estates.report.barrier_edges_removed == 2
+    again = load_network(project_gpkg, barriers=project_gpkg)
+    assert again.report.cache_hit
+    assert again.arrays_equal(river)
+
+
+def test_barriers_file_with_unnamed_layers_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "layers.gpkg"
+    poly = gpd.GeoDataFrame(geometry=[box(X0 - 50, Y0 + 80, X0 + 1050, Y0 + 120)], crs=CRS)
+    poly.to_file(path, layer="a")
+    poly.to_file(path, layer="b")
+    net = from_centrelines(river_town(), use_cache=False)
+    with pytest.raises(InputFileError) as refused:
+        remove_barrier_crossings(net, path)
+    message = str(refused.value)
+    assert "(a, b)" in message
+    assert 'barriers_layer="a"' in message
+    assert "⟦barriers_layer=a⟧" in refused.value.raw_message
+    with pytest.raises(InputFileError, match=r"\(a, b\)"):
+        from_centrelines(river_town(), barriers=path, use_cache=False)
+    named = remove_barrier_crossings(net, path, barriers_layer="b")
+    assert named.report.barrier_edges_removed == 1
+    with pytest.raises(InputFileError, match="no layer 'c'"):
+        remove_barrier_crossings(net, path, barriers_layer="c")
+
+
+def test_point_barriers_are_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "wells.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 100, Y0 + 100)], crs=CRS).to_file(path)
+    net = from_centrelines(river_town(), use_cache=False)
+    with pytest.raises(NetworkError, match="found Point") as refused:
+        remove_barrier_crossings(net, path)
+    assert "barriers_layer=" in str(refused.value)
+    with pytest.raises(NetworkError, match="polygons or lines"):
+        remove_barrier_crossings(net, [shapely.Point(X0, Y0), box(X0, Y0, X0 + 1, Y0 + 1)])
+    with pytest.raises(InputFileError, match="barriers file not found"):
+        remove_barrier_crossings(net, tmp_path / "missing.geojson")
+
+
+# ---------------------------------------------------------------------------- module layout
+NETWORK = Path(__file__).resolve().parents[1] / "planning" / "network"
+
+
+def _sibling(node: ast.Import | ast.ImportFrom) -> list[tuple[str, list[str]]]:
+    """Network modules an import statement reaches, with the names it takes from each."""
+    modules = {p.stem for p in NETWORK.glob("*.py")}
+    out: list[tuple[str, list[str]]] = []
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            parts = alias.name.split(".")
+            if parts[:2] == ["planning", "network"]:
+                out.append((parts[2] if len(parts) > 2 else "__init__", []))
+        return out
+    base = (node.module or "").split(".")
+    if base[:2] != ["planning", "network"]:
+        return out
+    if len(base) > 2:
+        return [(base[2], [a.name for a in node.names])]
+    for alias in node.names:  # from planning.network import osm (a module) or load_network
+        out.append((alias.name, []) if alias.name in modules else ("__init__", [alias.name]))
+    return out
+
+
+def _network_imports() -> dict[str, dict[str, list[str]]]:
+    """Module → {sibling imported at module level: names taken}, for every network module."""
+    graph: dict[str, dict[str, list[str]]] = {}
+    for path in sorted(NETWORK.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        deps: dict[str, list[str]] = {}
+        for stmt in ast.walk(tree):
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                inner = [n for n in ast.walk(stmt) if isinstance(n, ast.Import | ast.ImportFrom)]
+                lazy = [mod for n in inner for mod, _ in _sibling(n)]
+                assert not lazy, f"{path.name}:{stmt.name} imports {lazy} inside the function"
+        top = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+        for node in top:
+            for mod, names in _sibling(node):
+                deps.setdefault(mod, []).extend(names)
+        graph[path.stem] = deps
+    return graph
+
+
+def test_network_modules_form_no_import_cycle() -> None:
+    graph = _network_imports()
+    order = list(TopologicalSorter({m: set(d) for m, d in graph.items()}).static_order())
+    assert order.index("graph") < order.index("barriers") < order.index("osm")
+    assert order.index("osm") < order.index("build")
+    # the builders import only lower modules; the dispatcher imports the builders
+    assert set(graph["osm"]) == {"_crs", "barriers", "cache", "graph"}
+    assert set(graph["centrelines"]) == {"_crs", "barriers", "cache", "graph"}
+    assert {"osm", "centrelines"} <= set(graph["build"])
+    assert set(graph["route"]) == {"graph", "paths", "snap"}
+    # no module takes a private name of a sibling (private modules' own names are fine)
+    private = [
+        f"{m} ← {d}.{name}"
+        for m, deps in graph.items()
+        for d, names in deps.items()
+        for name in names
+        if name.startswith("_")
+    ]
+    assert private == []
+
+
+def test_a_cycle_would_be_seen() -> None:
+    graph = {m: set(d) for m, d in _network_imports().items()}
+    graph["graph"].add("build")  # build → osm → graph → build
+    with pytest.raises(CycleError):
+        list(TopologicalSorter(graph).static_order())
+
+
+@pytest.mark.parametrize("path", sorted(NETWORK.glob("*.py")), ids=lambda p: p.name)
+def test_network_module_is_short(path: Path) -> None:
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 500
