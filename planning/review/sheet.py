@@ -5,12 +5,14 @@ verdicts with their basis (依据: document number, article, quoted text, eviden
 map drawn as inline SVG from the geometries (estate, gates, nearby network edges in light grey,
 barriers, facilities, the walking routes in red, a scale bar and a north arrow) and a footer with
 the tool version and the ruleset id. No scripts, fonts or images are loaded from anywhere.
+
+This module prepares the values; the page is the template ``planning/review/html/sheet.html.j2``
+(with ``sheet.css``) and the map ``map.svg.j2``, rendered with autoescaping.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import logging
 import math
 from typing import TYPE_CHECKING, Any
@@ -20,11 +22,13 @@ import numpy as np
 import shapely
 
 from planning import __version__
-from planning.review.core import EstateReview, ReviewOutcome
+from planning._templates import fragment, render
+from planning.review.core import EstateReview, ReviewOutcome, TierVerdict
 from planning.review.output import labels
 
 if TYPE_CHECKING:
     from planning.network import WalkNetwork
+    from planning.review.common import Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -34,43 +38,6 @@ MAP_W, MAP_H, PAD = 640.0, 300.0, 14.0
 MIN_EXTENT_M = 400.0
 _NICE = (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000)
 
-_CSS = """
-@page { size: A4; margin: 11mm 12mm; }
-* { box-sizing: border-box; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-       "SimSun", sans-serif; font-size: 9pt; color: #111; margin: 0; }
-.page { width: 186mm; margin: 0 auto; padding: 0; page-break-after: always; }
-.page:last-child { page-break-after: auto; }
-h1 { font-size: 15pt; text-align: center; margin: 0 0 1.5mm; letter-spacing: 1px; }
-.sub { text-align: center; color: #444; margin-bottom: 3mm; font-size: 8.5pt; }
-h2 { font-size: 10pt; margin: 3mm 0 1.2mm; border-left: 3px solid #b22; padding-left: 2mm; }
-table { width: 100%; border-collapse: collapse; }
-td, th { border: 0.6pt solid #888; padding: 0.8mm 1.2mm; vertical-align: top; }
-th { background: #f0f0f0; font-weight: 600; text-align: left; }
-.facts td.k { background: #f7f7f7; width: 22%; }
-.verdicts { font-size: 8pt; }
-.v-pass { color: #176b2c; font-weight: 700; }
-.v-fail { color: #b00; font-weight: 700; }
-.v-report { color: #555; }
-.basis { font-size: 7.2pt; color: #333; }
-.quote { font-style: normal; color: #222; }
-.ev-memory { color: #b00; font-weight: 700; }
-.num { text-align: right; white-space: nowrap; }
-.map { border: 0.6pt solid #888; margin-top: 1mm; }
-.legend { font-size: 7.5pt; color: #333; margin-top: 0.8mm; }
-.legend span { margin-right: 4mm; white-space: nowrap; }
-.foot { margin-top: 2.5mm; font-size: 7.5pt; color: #444; display: flex;
-        justify-content: space-between; border-top: 0.6pt solid #888; padding-top: 1mm; }
-.warn { font-size: 7.5pt; color: #b00; margin-top: 1mm; }
-.sign { margin-top: 2mm; font-size: 8.5pt; }
-@media screen { body { background: #ddd; } .page { background: #fff; margin: 6mm auto;
-  padding: 8mm 10mm; width: 210mm; box-shadow: 0 0 4px #888; } }
-"""
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
 
 def _fmt(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -79,19 +46,18 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _verdict(value: str, lab: dict[str, str]) -> str:
-    return f'<span class="v-{_e(value)}">{_e(lab.get(value, value))}</span>'
+def _verdict(value: Verdict | str, lab: dict[str, str]) -> dict[str, str]:
+    return {"code": value, "label": lab.get(value, value)}
 
 
-def _basis(citation: dict[str, str], lab: dict[str, str]) -> str:
-    if not citation.get("document"):
-        return ""
-    ev = citation.get("evidence", "")
-    return (
-        f'<div class="basis">{_e(citation["document"])} {_e(citation.get("article", ""))}<br>'
-        f'<span class="quote">“{_e(citation.get("quote_zh", ""))}”</span> '
-        f'<span class="ev-{_e(ev)}">[{_e(lab["evidence"])}: {_e(ev)}]</span></div>'
-    )
+def _citation(citation: dict[str, str]) -> dict[str, str]:
+    """Return the citation (依据) as the template shows it (no ``document``: no basis shown)."""
+    return {
+        "document": citation.get("document", ""),
+        "article": citation.get("article", ""),
+        "quote": citation.get("quote_zh", ""),
+        "evidence": citation.get("evidence", ""),
+    }
 
 
 # ---------------------------------------------------------------------------- map
@@ -128,27 +94,63 @@ class _Frame:
         return " ".join(parts)
 
 
-def _scale_bar(frame: _Frame) -> str:
+def _r(value: float) -> float:
+    """Round a pixel position to 0.1 px (what the SVG needs)."""
+    return round(float(value), 1)
+
+
+def _scale_bar(frame: _Frame) -> dict[str, Any]:
     target = (MAP_W / 5) / frame.scale
     length = max([n for n in _NICE if n <= target] or [_NICE[0]])
-    px = length * frame.scale
-    x0, y0 = PAD, MAP_H - PAD
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length} m"
-    return (
-        f'<g class="scale"><rect x="{x0 - 4}" y="{y0 - 16}" width="{px + 8:.1f}" height="22" '
-        'fill="#fff" fill-opacity="0.8"/>'
-        f'<path d="M{x0},{y0 - 4} L{x0},{y0} L{x0 + px:.1f},{y0} L{x0 + px:.1f},{y0 - 4}" '
-        'stroke="#000" stroke-width="1.5" fill="none"/>'
-        f'<text x="{x0 + px / 2:.1f}" y="{y0 - 6}" font-size="10" text-anchor="middle">{label}</text></g>'
-    )
+    return {"x": PAD, "y": MAP_H - PAD, "bar_px": length * frame.scale, "label": label}
 
 
-def _north_arrow() -> str:
-    x, y = MAP_W - PAD - 10, PAD + 4
+def _facility_marks(
+    estate: EstateReview,
+    facilities: gpd.GeoDataFrame,
+    box: shapely.Polygon,
+    frame: _Frame,
+    near_ids: set[str],
+    lang: str,
+) -> list[dict[str, Any]]:
+    """Return the facilities inside the frame, labelled when nearest or near but not on foot.
+
+    The nearest facility of a tier is labelled with its tiers, one near in a straight line (but
+    not on foot) with that distance.
+    """
+    if not len(facilities):
+        return []
+    lab_straight = labels(lang)["straight_m"].replace("(m)", "")
+    nearest = {t.facility_id for t in estate.tiers if t.facility_id}
+    inside = facilities[facilities.geometry.intersects(box)]
+    marks = []
+    for fid, name, fgeom in zip(
+        inside["facility_id"].astype(str), inside["name"].astype(str),
+        inside.geometry.representative_point(), strict=True,
+    ):  # fmt: skip
+        px, py = frame.xy(fgeom.x, fgeom.y)
+        mark: dict[str, Any] = {"x": _r(px), "y": _r(py), "nearest": fid in nearest, "label": ""}
+        if fid in nearest:
+            tiers = ", ".join(t.tier for t in estate.tiers if t.facility_id == fid)
+            mark.update(label=f"{name} ({tiers})", label_x=_r(px + 8), label_y=_r(py - 6))
+        elif fid in near_ids:
+            gap = min(
+                t.straight_nearest_m or 0.0 for t in estate.tiers if t.straight_nearest_id == fid
+            )
+            label = f"{name} ({lab_straight} {gap:.0f} m)"
+            mark.update(label=label, label_x=_r(px + 8), label_y=_r(py + 12))
+        marks.append(mark)
+    return marks
+
+
+def _near_not_on_foot(tier: TierVerdict) -> bool:
+    """Whether a facility is within the tier's distance in a straight line but not on foot."""
     return (
-        f'<g class="north"><path d="M{x},{y} L{x - 7},{y + 20} L{x},{y + 15} L{x + 7},{y + 20} Z" '
-        'fill="#000"/>'
-        f'<text x="{x}" y="{y + 32}" font-size="11" text-anchor="middle" font-weight="700">N</text></g>'
+        tier.straight_nearest_id is not None
+        and tier.straight_nearest_m is not None
+        and tier.straight_nearest_m <= tier.distance_m
+        and not tier.covered
     )
 
 
@@ -177,117 +179,67 @@ def map_svg(
     Returns
     -------
     str
-        An ``<svg>`` element.
+        An ``<svg>`` element (template ``review/html/map.svg.j2``) as ``markupsafe.Markup``.
     """
     routes = [t.route for t in estate.tiers if t.route is not None]
     shapes = [estate.geometry, *routes, *estate.origins.geometry]
-    near_ids = {
-        t.straight_nearest_id
-        for t in estate.tiers
-        if t.straight_nearest_id is not None
-        and t.straight_nearest_m is not None
-        and t.straight_nearest_m <= t.distance_m
-        and not t.covered
-    }
-    lab_straight = labels(lang)["straight_m"].replace("(m)", "")
+    near_ids = {str(t.straight_nearest_id) for t in estate.tiers if _near_not_on_foot(t)}
     if near_ids and len(facilities):
         shapes += list(facilities.geometry[facilities["facility_id"].astype(str).isin(near_ids)])
     minx, miny, maxx, maxy = (float(v) for v in shapely.GeometryCollection(shapes).bounds)
     frame = _Frame((minx, miny, maxx, maxy))
     box = shapely.box(*frame.box)
-    out = [
-        f'<svg class="map" xmlns="http://www.w3.org/2000/svg" width="100%" '
-        f'viewBox="0 0 {MAP_W:.0f} {MAP_H:.0f}" role="img">',
-        f'<rect width="{MAP_W:.0f}" height="{MAP_H:.0f}" fill="#fcfcfa"/>',
-    ]
+    barrier_paths = []
     if barriers is not None and len(barriers):
         for geom in barriers.geometry.to_crs(net.crs if net is not None else barriers.crs):
             if geom is not None and geom.intersects(box):
-                out.append(
-                    f'<path d="{frame.path(geom.intersection(box))}" fill="#cfe5f7" '
-                    'stroke="#8fbde6" stroke-width="0.8" fill-rule="evenodd"/>'
-                )
+                barrier_paths.append(frame.path(geom.intersection(box)))
+    network = None
     if net is not None:
         hits = net.tree.query(box, predicate="intersects")
         if len(hits):
             clipped = shapely.intersection(net.geometry[np.sort(hits)], box)
-            d = " ".join(frame.path(g) for g in clipped if not g.is_empty)
-            out.append(f'<path d="{d}" stroke="#c4c4c4" stroke-width="1.6" fill="none"/>')
+            network = " ".join(frame.path(g) for g in clipped if not g.is_empty)
     geom = estate.geometry
     if geom.geom_type in ("Polygon", "MultiPolygon"):
-        out.append(
-            f'<path d="{frame.path(geom)}" fill="#f6c28b" fill-opacity="0.55" stroke="#c8741a" '
-            'stroke-width="1.5"/>'
-        )
+        shape: dict[str, Any] = {"d": frame.path(geom)}
     else:
         px, py = frame.xy(geom.x, geom.y)
-        out.append(
-            f'<rect x="{px - 6:.1f}" y="{py - 6:.1f}" width="12" height="12" fill="#f6c28b" '
-            'stroke="#c8741a" stroke-width="1.5"/>'
-        )
-    seen: set[str] = set()
-    for route in routes:
-        key = route.wkb_hex
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(
-            f'<path d="{frame.path(route)}" stroke="#d7191c" stroke-width="3" fill="none" '
-            'stroke-linejoin="round" stroke-linecap="round"/>'
-        )
-    for g in estate.origins.geometry:
-        px, py = frame.xy(g.x, g.y)
-        out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.2" fill="#222"/>')
-    nearest = {t.facility_id: t.tier for t in reversed(estate.tiers) if t.facility_id}
-    if len(facilities):
-        inside = facilities[facilities.geometry.intersects(box)]
-        for fid, name, fgeom in zip(
-            inside["facility_id"].astype(str), inside["name"].astype(str),
-            inside.geometry.representative_point(), strict=True,
-        ):  # fmt: skip
-            px, py = frame.xy(fgeom.x, fgeom.y)
-            strong = fid in nearest
-            out.append(
-                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{6 if strong else 4}" '
-                f'fill="{"#1f78b4" if strong else "#9ecae1"}" stroke="#fff" stroke-width="1"/>'
-            )
-            if strong:
-                tiers = ", ".join(t.tier for t in estate.tiers if t.facility_id == fid)
-                out.append(
-                    f'<text x="{px + 8:.1f}" y="{py - 6:.1f}" font-size="10" fill="#0b3d6b" '
-                    f'paint-order="stroke" stroke="#fff" stroke-width="3">{_e(name)} ({_e(tiers)})</text>'
-                )
-            elif fid in near_ids:
-                gap = min(
-                    t.straight_nearest_m or 0.0
-                    for t in estate.tiers
-                    if t.straight_nearest_id == fid
-                )
-                out.append(
-                    f'<text x="{px + 8:.1f}" y="{py + 12:.1f}" font-size="10" fill="#7a4b00" '
-                    f'paint-order="stroke" stroke="#fff" stroke-width="3">{_e(name)} '
-                    f"({_e(lab_straight)} {gap:.0f} m)</text>"
-                )
-    out.append(_scale_bar(frame))
-    out.append(_north_arrow())
-    out.append("</svg>")
-    return "\n".join(out)
+        shape = {"d": "", "x": _r(px - 6), "y": _r(py - 6)}
+    return fragment(
+        "review/html/map.svg.j2",
+        width=f"{MAP_W:.0f}",
+        height=f"{MAP_H:.0f}",
+        barriers=barrier_paths,
+        network=network,
+        estate=shape,
+        routes=list(dict.fromkeys(frame.path(r) for r in routes)),  # a shared route once
+        gates=[tuple(_r(v) for v in frame.xy(g.x, g.y)) for g in estate.origins.geometry],
+        facilities=_facility_marks(estate, facilities, box, frame, near_ids, lang),
+        scale=_scale_bar(frame),
+        north={"x": MAP_W - PAD - 10, "y": PAD + 4},
+    )
 
 
 # ---------------------------------------------------------------------------- page
-def _rows(estate: EstateReview, lab: dict[str, str], lang: str) -> list[str]:
+def _rows(estate: EstateReview, lab: dict[str, str], lang: str) -> list[dict[str, Any]]:
+    """Rows of the verdict table: the floor-area rules, the service-circle tiers, the sharing."""
     rows = []
     for r in estate.rules:
-        title = r.title_zh if lang != "en" else r.title_en
         figures = (
             f"{lab['required']} {_fmt(r.required)} m² · {lab['planned']} {_fmt(r.planned)} m² · "
             f"{lab['missing']} {_fmt(r.missing)} m²"
         )
-        rate = f"{lab['rate']} {_fmt(r.rate, 2)} {r.rate_unit}"
         rows.append(
-            f"<tr><td>{_e(title)}<br><small>{_e(rate)}</small></td><td>{_e(figures)}"
-            f"<br><small>{_e(r.note)}</small></td><td>{_verdict(r.verdict, lab)}</td>"
-            f"<td>{_basis(r.citation, lab)}</td></tr>"
+            {
+                "item": r.title_zh if lang != "en" else r.title_en,
+                "item_note": f"{lab['rate']} {_fmt(r.rate, 2)} {r.rate_unit}",
+                "lines": [figures],
+                "note": r.note,
+                "verdict": _verdict(r.verdict, lab),
+                "uncovered": False,
+                "citation": _citation(r.citation),
+            }
         )
     for t in estate.tiers:
         if t.facility_id is None:
@@ -299,93 +251,71 @@ def _rows(estate: EstateReview, lab: dict[str, str], lang: str) -> list[str]:
                 f"{_fmt(t.distance_m, 0)} · {lab['straight_m']} {_fmt(t.straight_m)} · "
                 f"{lab['covered']}: {cov}"
             )
-        if (
-            t.straight_nearest_id is not None
-            and t.straight_nearest_m is not None
-            and t.straight_nearest_m <= t.distance_m
-            and not t.covered
-        ):
+        if _near_not_on_foot(t):
             figures += (
                 f" · {lab['straight_nearest']} {t.straight_nearest_id} "
                 f"{_fmt(t.straight_nearest_m)} m, {lab['not_on_foot']}"
             )
         rows.append(
-            f"<tr><td>{_e(lab['tier'])} {_e(t.tier)}<br><small>{_e(', '.join(t.facility_kinds))}"
-            f"</small></td><td>{_e(figures)}</td><td>{_verdict(t.verdict, lab)}"
-            f"{'' if t.covered else ' <small>(' + _e(lab['covered']) + ': ' + _e(lab['no']) + ')</small>'}"
-            f"</td><td>{_basis(t.citation, lab)}</td></tr>"
+            {
+                "item": f"{lab['tier']} {t.tier}",
+                "item_note": ", ".join(t.facility_kinds),
+                "lines": [figures],
+                "note": None,
+                "verdict": _verdict(t.verdict, lab),
+                "uncovered": not t.covered,
+                "citation": _citation(t.citation),
+            }
         )
     s = estate.sharing
-    lines = [
-        f"{f.name} ({f.facility_id}) {_fmt(f.floor_m2)} m², {_fmt(f.walk_m)} m: "
-        f"{_fmt(f.ratio_before, 2)} → {_fmt(f.ratio_after, 2)} m²/100hh" + (" ⚠" if f.flag else "")
-        for f in s.facilities
-    ]
     rows.append(
-        f"<tr><td>{_e(lab['sharing'])}<br><small>{_e(lab['rate'])} {_fmt(s.rate, 2)} m2_per_100hh, "
-        f"≤ {_fmt(s.distance_m, 0)} m</small></td><td>{'<br>'.join(_e(x) for x in lines)}"
-        f"<br><small>{_e(s.note)}</small></td><td>{_verdict(s.verdict, lab)}</td>"
-        f"<td>{_basis(s.citation, lab)}</td></tr>"
+        {
+            "item": lab["sharing"],
+            "item_note": f"{lab['rate']} {_fmt(s.rate, 2)} m2_per_100hh, ≤ {_fmt(s.distance_m, 0)} m",
+            "lines": [
+                f"{f.name} ({f.facility_id}) {_fmt(f.floor_m2)} m², {_fmt(f.walk_m)} m: "
+                f"{_fmt(f.ratio_before, 2)} → {_fmt(f.ratio_after, 2)} m²/100hh"
+                + (" ⚠" if f.flag else "")
+                for f in s.facilities
+            ],
+            "note": s.note,
+            "verdict": _verdict(s.verdict, lab),
+            "uncovered": False,
+            "citation": _citation(s.citation),
+        }
     )
     return rows
 
 
-def estate_page(
+def _page(
     estate: EstateReview,
     review: ReviewOutcome,
     net: WalkNetwork | None,
     barriers: gpd.GeoDataFrame | None,
     lang: str,
-) -> str:
-    """HTML of one estate's page."""
+) -> dict[str, Any]:
+    """Values of one estate's page."""
     lab = labels(lang)
-    rs = review.ruleset
-    rs_name = rs.name_zh if lang != "en" else rs.name_en
     status = lab.get(estate.status, estate.status)
     gates = ", ".join(str(g) for g in estate.origins["gate_id"] if g is not None) or lab["none"]
-    facts = [
-        (lab["estate_id"], estate.estate_id, lab["name"], estate.name),
-        (lab["households"], f"{estate.households:,}", lab["status"], status),
-        (lab["planned_floor_m2"], _fmt(estate.planned_floor_m2), lab["planned_land_m2"],
-         _fmt(estate.planned_land_m2)),
-        (lab["residents"], _fmt(estate.residents, 0), lab["gates"], gates),
-    ]  # fmt: skip
-    facts_html = "".join(
-        f'<tr><td class="k">{_e(a)}</td><td>{_e(b)}</td><td class="k">{_e(c)}</td><td>{_e(d)}</td></tr>'
-        for a, b, c, d in facts
-    )
-    memory = any(
-        c.get("evidence") == "memory"
-        for c in [r.citation for r in estate.rules]
-        + [t.citation for t in estate.tiers]
-        + [estate.sharing.citation]
-    )
-    legend = (
-        '<div class="legend"><span style="color:#d7191c">━ ' + _e(lab["legend_route"]) + "</span>"
-        '<span style="color:#1f78b4">● ' + _e(lab["legend_facility"]) + "</span>"
-        "<span>● " + _e(lab["legend_gate"]) + "</span>"
-        '<span style="color:#c8741a">■ ' + _e(lab["legend_estate"]) + "</span></div>"
-    )
-    return (
-        '<section class="page">'
-        f"<h1>{_e(lab['title'])}</h1>"
-        f'<div class="sub">{_e(lab["ruleset"])}: {_e(rs_name)} ({_e(rs.id)}) · '
-        f"{_e(lab['overall'])}: {_verdict(estate.overall, lab)}</div>"
-        f'<h2>{_e(lab["facts"])}</h2><table class="facts">{facts_html}</table>'
-        f'<h2>{_e(lab["verdicts"])}</h2><table class="verdicts"><tr><th style="width:20%">'
-        f'{_e(lab["item"])}</th><th style="width:34%">{_e(lab["required"])} / {_e(lab["planned"])}'
-        f'</th><th style="width:9%">{_e(lab["verdict"])}</th><th>{_e(lab["basis"])}</th></tr>'
-        + "".join(_rows(estate, lab, lang))
-        + "</table>"
-        + (f'<div class="warn">{_e(lab["memory_warning"])}</div>' if memory else "")
-        + f"<h2>{_e(lab['map'])}</h2>"
-        + map_svg(estate, net, review.facilities, barriers, lang)
-        + legend
-        + f'<div class="sign">{_e(lab["reviewer"])}：＿＿＿＿＿＿　　{_e(lab["date"])}：＿＿＿＿＿＿</div>'
-        + f'<div class="foot"><span>eldercare-planning {_e(__version__)} · {_e(lab["ruleset"])} '
-        f"{_e(rs.id)}</span><span>{_e(lab['generated'])} {_dt.date.today().isoformat()}</span></div>"
-        "</section>"
-    )
+    citations = [r.citation for r in estate.rules] + [t.citation for t in estate.tiers]
+    return {
+        "overall": _verdict(estate.overall, lab),
+        "facts": [
+            (lab["estate_id"], estate.estate_id, lab["name"], estate.name),
+            (lab["households"], f"{estate.households:,}", lab["status"], status),
+            (
+                lab["planned_floor_m2"],
+                _fmt(estate.planned_floor_m2),
+                lab["planned_land_m2"],
+                _fmt(estate.planned_land_m2),
+            ),
+            (lab["residents"], _fmt(estate.residents, 0), lab["gates"], gates),
+        ],
+        "rows": _rows(estate, lab, lang),
+        "memory": any(c.get("evidence") == "memory" for c in [*citations, estate.sharing.citation]),
+        "map": map_svg(estate, net, review.facilities, barriers, lang),
+    }
 
 
 def review_html(
@@ -412,9 +342,14 @@ def review_html(
     str
         A complete HTML document.
     """
-    lab = labels(lang)
-    pages = "".join(estate_page(e, review, net, barriers, lang) for e in review.estates)
-    return (
-        f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
-        f"<title>{_e(lab['title'])}</title><style>{_CSS}</style></head><body>{pages}</body></html>"
+    rs = review.ruleset
+    return render(
+        "review/html/sheet.html.j2",
+        lang="en" if lang == "en" else "zh-CN",
+        lab=labels(lang),
+        ruleset_name=rs.name_zh if lang != "en" else rs.name_en,
+        ruleset_id=rs.id,
+        version=__version__,
+        today=_dt.date.today().isoformat(),
+        pages=[_page(e, review, net, barriers, lang) for e in review.estates],
     )
