@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pyproj
 
-from planning._errors import InputDataError
+from planning._errors import InputDataError, param
 
 __all__ = [
     "COORDINATE_SYSTEMS",
@@ -44,7 +44,7 @@ __all__ = [
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
 
-#: Coordinate systems accepted by ``coords=`` / ``--coords``.
+#: Coordinate systems accepted by the ``coords`` parameter.
 COORDINATE_SYSTEMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
 
 _A = 6378245.0
@@ -205,7 +205,7 @@ def transform_function(
     if key == "bd09":
         return bd09_to_wgs84
     raise InputDataError(
-        f"Unknown coordinate system {system!r} (坐标系). Use one of "
+        f"{param('coords', system)}: unknown coordinate system (坐标系). Use one of "
         f"{', '.join(COORDINATE_SYSTEMS)}: wgs84 for GPS/天地图 data, "
         "gcj02 for Amap/Tencent (高德/腾讯), bd09 for Baidu (百度)."
     )
@@ -262,7 +262,7 @@ def local_metric_crs(data: Any, crs: pyproj.CRS | str | int | None = None) -> py
         if source is None:
             raise InputDataError(
                 "The data has no coordinate reference system (坐标系缺失); a metric CRS cannot be "
-                "chosen. Fix: add a .prj file or pass crs=/--crs (e.g. EPSG:4326)."
+                f"chosen. Fix: add a .prj file or give it with {param('crs', 'EPSG:4326')}."
             )
         source = pyproj.CRS.from_user_input(source)
         if _is_metric(source):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from planning._errors import InputDataError
+from planning.cli.flags import render
 from planning.coords import (
     bd09_to_gcj02,
     bd09_to_wgs84,
@@ -158,6 +159,14 @@ def test_bd09_round_trip_under_half_a_metre(lon: float, lat: float) -> None:
     assert _metres(lon, lat, float(back[0]), float(back[1])) < 0.5
 
 
+def test_unknown_system_names_the_parameter() -> None:
+    with pytest.raises(InputDataError) as info:
+        to_wgs84(114.3, 30.6, "baidu")
+    assert str(info.value).startswith('coords="baidu": unknown coordinate system')
+    assert render(info.value.raw_message).startswith("--coords baidu: unknown")
+    assert "bd09 for Baidu" in str(info.value)
+
+
 # --------------------------------------------------------------------------- metric CRS
 
 
@@ -202,7 +211,9 @@ def test_local_metric_crs_feet_projection_replaced() -> None:
 
 
 def test_local_metric_crs_errors() -> None:
-    with pytest.raises(InputDataError, match="no coordinate reference system"):
+    with pytest.raises(InputDataError, match="no coordinate reference system") as info:
         local_metric_crs(gpd.GeoDataFrame(geometry=[Point(1, 2)]))
+    assert 'crs="EPSG:4326"' in str(info.value)
+    assert "--crs EPSG:4326" in render(info.value.raw_message)
     with pytest.raises(InputDataError, match="No geometry"):
         local_metric_crs(gpd.GeoDataFrame(geometry=[None], crs=4326))

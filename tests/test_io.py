@@ -331,7 +331,7 @@ def test_load_inputs_field_mappings(tmp_path: Path, write_csv) -> None:
     inputs, _ = load_inputs(est, fac, fields={"households": "核定户数", "facilities.name": "机构"})
     assert inputs.estates["households"].tolist() == [10]
     assert inputs.facilities["name"].tolist() == ["站"]
-    with pytest.raises(InputDataError, match="no input file has a column"):
+    with pytest.raises(InputDataError, match="no input layer has a column"):
         load_inputs(est, fields={"households": "户数合计"})
     with pytest.raises(InputDataError, match="not a canonical field"):
         load_inputs(est, fields={"hh": "核定户数"})

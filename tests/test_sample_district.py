@@ -460,7 +460,7 @@ def test_gbk_shapefile_without_cpg(written: Path, district: SampleDistrict) -> N
     table = pyogrio.read_dataframe(written / "shapefile/estates_gbk.shp", encoding="GBK")
     assert table["小区名称"].tolist() == district.estates["name"].tolist()
     assert table["户数"].tolist() == district.estates["households"].tolist()
-    assert set(table["状态"]) == {"新建", "已建"}
+    assert set(table["状态"]) == {"新建", "既有"}
     assert table.crs.to_epsg() == 4547
 
 

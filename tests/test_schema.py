@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from planning._errors import InputDataError
+from planning.cli.flags import render
 from planning.schema import (
     FACILITY_KINDS,
     KIND_SYNONYMS,
@@ -118,6 +119,16 @@ def test_user_field_map_wins_and_is_checked() -> None:
     with pytest.raises(InputDataError, match="does not exist") as info:
         resolve_columns(["总户数", "地址"], "estates", {"households": "户数合计"})
     assert "总户数, 地址" in str(info.value)
+
+
+def test_field_map_messages_name_the_parameter() -> None:
+    with pytest.raises(InputDataError) as info:
+        resolve_columns(["总户数"], "estates", {"households": "户数合计"})
+    assert str(info.value).startswith('fields={"households": "户数合计"}: the column')
+    assert render(info.value.raw_message).startswith("--field households=户数合计: the column")
+    with pytest.raises(InputDataError) as info:
+        parse_field_options(["households"])
+    assert "e.g. --field households=总户数" in render(info.value.raw_message)
 
 
 def test_unknown_layer() -> None:

@@ -9,7 +9,8 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from planning import settings
-from planning._errors import InputDataError
+from planning._errors import InputDataError, render_params
+from planning.cli.flags import render
 from planning.io import load_estates, load_facilities, load_inputs
 from planning.validation import (
     CATALOGUE,
@@ -147,7 +148,9 @@ def test_missing_households_column(write_csv) -> None:
     problem = report.find("column_missing")[0]
     assert problem.severity == "error"
     assert "名称, 经度, 纬度" in problem.message
-    assert "--field households=" in problem.fix
+    # the fix names the parameter: Python style from the library, the option from the CLI
+    assert 'fields={"households": "<column name>"}' in render_params(problem.fix)
+    assert "--field households=<column name>" in render(problem.fix)
 
 
 # --------------------------------------------------------------------------- ids, status, values
@@ -385,3 +388,41 @@ def test_xlsx_rows_are_spreadsheet_rows(tmp_path: Path) -> None:
     assert problem.rows == [4]  # header is row 1; C is the third data row
     assert problem.ids == ["C"]
     assert list(estates["households"]) == [10, 20]
+
+
+# --------------------------------------------------------------------------- parameter names
+
+
+def test_messages_name_parameters_in_python_and_cli_style(write_csv, capsys) -> None:
+    from planning import cli
+
+    path = write_csv("e.csv", "名称,经度,纬度\n甲,114.3,30.6\n")  # no households column
+    _, report = load_estates(path)
+    with pytest.raises(InputDataError) as info:
+        report.raise_if_unusable()
+    text = str(info.value)
+    assert 'coords="gcj02" or coords="bd09"' in text  # the lon/lat note
+    assert 'fields={"households": "<column name>"}' in text  # the missing column's fix
+    assert "--coords" not in text
+    assert "⟦" not in text
+    assert str(report) == text
+    assert cli.main(["--lang", "en", "validate", "--estates", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert "--coords gcj02 or --coords bd09" in out
+    assert "--field households=<column name>" in out
+    assert 'coords="' not in out
+    assert "⟦" not in out
+    assert cli.main(["validate", "--estates", str(path)]) == 2  # Chinese report
+    out = capsys.readouterr().out
+    assert "请指定 --coords gcj02 或 --coords bd09" in out
+    assert "--field households=<列名>" in out
+
+
+def test_report_as_json_reads_python_style() -> None:
+    report = ValidationReport()
+    report.add("coords_ignored", file="e.gpkg", layer="estates", count=1, system="bd09",
+               crs="EPSG:4547")  # fmt: skip
+    problem = report.to_dict()["problems"][0]
+    assert problem["message"].startswith('coords="bd09" was ignored')
+    assert problem["message_zh"].endswith('已忽略 coords="bd09"。')
+    assert render(report.problems[0].message).startswith("--coords bd09 was ignored")

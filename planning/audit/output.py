@@ -26,6 +26,7 @@ import pyogrio
 
 from planning.audit.columns import ESTATE_COLUMNS, STREET_COLUMNS, street_tier_columns, tier_columns
 from planning.io import write_atomic
+from planning.vocabulary import RULE_VERDICTS, label
 
 if TYPE_CHECKING:
     from planning.audit.result import Audit
@@ -173,9 +174,7 @@ def _write_xlsx(result: Audit, path: Path) -> None:
             {
                 "规则编号": r["rule_id"],
                 "规则": r["title_zh"],
-                "结论": {"pass": "达标", "fail": "不达标", "report": "仅报告", "no_data": "无数据"}[
-                    r["verdict"]
-                ],
+                "结论": label(RULE_VERDICTS, r["verdict"], "zh"),
                 "实际值": r["value"],
                 "标准": r["threshold"],
                 "单位": r["unit"],

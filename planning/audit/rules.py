@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planning._errors import param, render_params
 from planning.analysis.admin_rules import (
     RuleCheck,
     count_per_unit,
@@ -24,12 +25,7 @@ from planning.analysis.admin_rules import (
 from planning.analysis.coverage import coverage_share
 from planning.audit.tiers import MeasuredTier
 from planning.rules import Rule, Ruleset
-
-#: Units as people read them in reports.
-UNIT_TEXT = {
-    "m2_per_100hh": "m²/100 households (每百户)",
-    "m2_per_person": "m² per resident (人均)",
-}
+from planning.vocabulary import UNITS, label
 
 
 def street_table(
@@ -130,9 +126,15 @@ def _per_estate(rule: Rule, t: _Tables) -> RuleCheck:
         100.0,
         "pct_estates",
         f"{len(rows) - len(bad)} of {len(rows)} {rule.applies_to} estates meet "
-        f"≥ {rule.minimum:g} {UNIT_TEXT.get(rule.unit, rule.unit)}",
+        f"≥ {rule.minimum:g} {_unit(rule.unit)}",
         failing=bad["estate_id"].astype(str).tolist(),
     )
+
+
+def _unit(code: str) -> str:
+    """Return a unit as people read it, e.g. ``m² per 100 households (㎡/百户)``."""
+    english = label(UNITS, code, "en")
+    return english if code not in UNITS else f"{english} ({label(UNITS, code, 'zh')})"
 
 
 def _service_circle(rule: Rule, t: _Tables) -> RuleCheck:
@@ -159,7 +161,9 @@ def _admin_unit_coverage(rule: Rule, t: _Tables) -> RuleCheck:
     """Share of streets (街道/乡镇) with a facility of the counted kinds."""
     street_ids = t.facilities.get("street_id", pd.Series(dtype=object))
     if t.streets["geometry"].isna().all() and not street_ids.notna().any():
-        return _no_data(rule, "no streets layer (--streets) and no street names on the facilities")
+        # Rendered now: the detail is written into summary.json, the workbook and the report.
+        detail = f"no streets layer ({param('streets')}) and no street names on the facilities"
+        return _no_data(rule, render_params(detail))
     share, counts, ids = street_centre_coverage(t.streets, t.facilities, rule.facility_kinds)
     return _judged(
         rule,

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from planning.cli.flags import render
+from planning.vocabulary import RULE_VERDICTS
 
 
 class Console:
@@ -27,12 +28,10 @@ class Console:
             print(f"[{elapsed:6.1f}s] {render(message)}", file=sys.stderr, flush=True)
 
 
-#: Rule verdicts as the console shows them (English code, Chinese word).
+#: Rule verdicts as the console shows them: English (upper case for pass/fail), then Chinese.
 VERDICT_WORDS = {
-    "pass": "PASS 达标",
-    "fail": "FAIL 不达标",
-    "report": "report 仅报告",
-    "no_data": "no data 无数据",
+    code: f"{en.upper() if code in ('pass', 'fail') else en} {zh}"
+    for code, (zh, en) in RULE_VERDICTS.items()
 }
 
 

@@ -1,4 +1,4 @@
-"""Distributing ``--field canonical=源列名`` mappings over the input layers (字段映射).
+"""Distributing ``fields={canonical: 源列名}`` mappings over the input layers (字段映射).
 
 Keys are canonical field names, optionally qualified with a layer (``facilities.name``).
 """
@@ -7,20 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from planning._errors import InputDataError
+from planning._errors import InputDataError, param
 from planning.schema import LAYERS, SCHEMAS
 
 __all__ = ["layer_fields", "own_fields", "shared_fields"]
 
 
 def layer_fields(fields: Mapping[str, str] | None, layer: str) -> dict[str, str]:
-    """Select the ``--field`` mappings that apply to ``layer`` (qualified or unqualified)."""
+    """Select the ``fields`` mappings qualified with ``layer`` (``"estates.households"``)."""
     result: dict[str, str] = {}
     for key, value in (fields or {}).items():
         target, _, canonical = key.rpartition(".")
         if target and target not in LAYERS:
             raise InputDataError(
-                f"--field {key}={value}: unknown layer {target!r}; use one of {', '.join(LAYERS)}."
+                f"{param('fields.' + key, value)}: unknown layer {target!r}; use one of "
+                f"{', '.join(LAYERS)}."
             )
         if target == layer:
             result[canonical] = value
@@ -28,7 +29,7 @@ def layer_fields(fields: Mapping[str, str] | None, layer: str) -> dict[str, str]
 
 
 def own_fields(fields: Mapping[str, str] | None, layer: str) -> dict[str, str]:
-    """Unqualified ``--field`` mappings for a single-layer loader.
+    """Unqualified ``fields`` mappings for a single-layer loader.
 
     Keys that are fields of ``layer`` apply (and must name an existing column); keys that are
     fields of other layers only are ignored, so one ``fields`` mapping can be shared by
@@ -44,7 +45,7 @@ def own_fields(fields: Mapping[str, str] | None, layer: str) -> dict[str, str]:
             result[key] = value
         elif key not in every:
             raise InputDataError(
-                f"--field {key}={value}: {key!r} is not a canonical field of any layer. "
+                f"{param('fields.' + key, value)}: {key!r} is not a canonical field of any layer. "
                 f"Valid fields of the {layer} layer: {', '.join(sorted(own))}."
             )
     return result
@@ -53,7 +54,7 @@ def own_fields(fields: Mapping[str, str] | None, layer: str) -> dict[str, str]:
 def shared_fields(
     fields: Mapping[str, str] | None, columns: Mapping[str, list[str]]
 ) -> dict[str, dict[str, str]]:
-    """Distribute unqualified ``--field`` mappings over the layers that have both ends."""
+    """Distribute unqualified ``fields`` mappings over the layers that have both ends."""
     per_layer: dict[str, dict[str, str]] = {layer: {} for layer in columns}
     for key, value in (fields or {}).items():
         if "." in key:
@@ -62,14 +63,15 @@ def shared_fields(
         if not names:
             valid = sorted({s.name for layer in columns for s in SCHEMAS[layer]})
             raise InputDataError(
-                f"--field {key}={value}: {key!r} is not a canonical field of the given layers. "
+                f"{param('fields.' + key, value)}: {key!r} is not a canonical field of the given "
+                "layers. "
                 f"Valid fields: {', '.join(valid)}."
             )
         hits = [layer for layer in names if value in columns[layer]]
         if not hits:
             available = "; ".join(f"{layer}: {', '.join(columns[layer])}" for layer in names)
             raise InputDataError(
-                f"--field {key}={value}: no input file has a column {value!r}. Available "
+                f"{param('fields.' + key, value)}: no input layer has a column {value!r}. Available "
                 f"columns (可用列): {available}."
             )
         for layer in hits:

@@ -1,10 +1,11 @@
 """Loading the input layers into the canonical data model (加载输入图层).
 
 :func:`load_inputs` reads estates (居住小区), facilities (养老服务设施), gates (小区出入口) and
-streets (街道/乡镇), converts Chinese map coordinates (GCJ-02/BD-09) to WGS-84, projects every
+streets (街道/乡镇) — files, GeoDataFrames or DataFrames with lon/lat columns
+(:mod:`planning.io.frames`) — converts Chinese map coordinates (GCJ-02/BD-09) to WGS-84, projects every
 layer into one local metric CRS (:func:`planning.coords.local_metric_crs` of the estates), and
 checks everything, collecting all problems in one :class:`~planning.validation.ValidationReport`.
-The single-layer loaders (:func:`load_estates`, …) do the same for one file.
+The single-layer loaders (:func:`load_estates`, …) do the same for one layer.
 
 Order of the checks per layer: columns → values (rows without households, unknown facility
 kinds … dropped) → CRS and coordinates → geometry (missing dropped, invalid repaired) → duplicate
@@ -14,24 +15,22 @@ facilities pointing at estates).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-import shapely
 
-from planning.coords import local_metric_crs, transform_function
+from planning.coords import local_metric_crs
 from planning.io.fields import layer_fields, own_fields, shared_fields
+from planning.io.frames import Source, open_source
+from planning.io.georeference import layer_geometry
 from planning.io.normalise import assign_ids, normalise_layer
-from planning.io.readers import RawTable, read_raw
 from planning.schema import LAYERS, resolve_columns
 from planning.validation import (
     StudyArea,
@@ -55,6 +54,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
+#: One input layer: a file, a GeoDataFrame (any CRS) or a DataFrame with lon/lat columns.
+LayerSource = PathLike | pd.DataFrame
 _ID_COLUMN = {
     "estates": "estate_id",
     "facilities": "facility_id",
@@ -62,7 +63,6 @@ _ID_COLUMN = {
     "streets": "street_id",
 }
 _GEOMETRY = {"estates": "any", "facilities": "any", "gates": "point", "streets": "polygon"}
-_SIDECARS = (".dbf", ".shx", ".prj", ".cpg")
 
 
 @dataclass
@@ -79,7 +79,9 @@ class Inputs:
         The common projected CRS (metres); ``None`` only when no layer had a usable CRS (the
         report is then unusable).
     source_files : dict
-        ``path → sha256`` of every file read (shapefile sidecars included), for reproducibility.
+        ``path → sha256`` of every file read (shapefile sidecars included), and
+        ``"<layer> (GeoDataFrame)" → sha256`` of the content of every frame given (equal content,
+        equal hash), for reproducibility.
     report : ValidationReport or None
         Every problem found while loading (set by :func:`planning.load_inputs`).
     """
@@ -91,22 +93,6 @@ class Inputs:
     crs: pyproj.CRS | None = None
     source_files: dict[str, str] = field(default_factory=dict)
     report: ValidationReport | None = None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _hash_sources(path: PathLike) -> dict[str, str]:
-    p = Path(path)
-    files = [p]
-    if p.suffix.lower() == ".shp":
-        files += [p.with_suffix(s) for s in _SIDECARS if p.with_suffix(s).exists()]
-    return {str(f): _sha256(f) for f in files if f.is_file()}
 
 
 @dataclass
@@ -121,16 +107,15 @@ class _Staged:
 
 def _stage(
     layer: str,
-    path: PathLike,
+    source: Source,
     report: ValidationReport,
     *,
     fields: Mapping[str, str],
     coords: str | None,
     crs: Any,
-    raw: RawTable,
 ) -> _Staged:
     """Resolve columns, assign ids and build the geometry of one layer."""
-    file = str(path)
+    raw, file = source.raw, source.name
     frame = raw.frame
     report.files[layer] = file
     report.rows_read[layer] = len(frame) + raw.blank_rows
@@ -142,91 +127,12 @@ def _stage(
     if raw.encoding_detected and raw.encoding is not None:
         code = "encoding_detected" if raw.encoding_certain else "encoding_unknown"
         report.add(code, file=file, layer=layer, count=len(frame), encoding=raw.encoding)
-    geo = _geometry(layer, raw, report, file=file, coords=coords, crs=crs)
+    geo = layer_geometry(layer, raw, report, file=file, coords=coords, crs=crs)
     data = pd.DataFrame(frame[attributes]).copy()
     data["source_row"] = np.asarray(frame.index, dtype=np.int64) + raw.row_base
     gdf = gpd.GeoDataFrame(data, geometry=geo.values, crs=geo.crs).reset_index(drop=True)
     gdf = assign_ids(layer, gdf, mapping, report, file=file)
     return _Staged(layer, file, gdf, mapping)
-
-
-def _geometry(
-    layer: str,
-    raw: RawTable,
-    report: ValidationReport,
-    *,
-    file: str,
-    coords: str | None,
-    crs: Any,
-) -> gpd.GeoSeries:
-    """Return the geometry of ``raw`` with its CRS, converted from GCJ-02/BD-09 when asked."""
-    frame = raw.frame
-    given = pyproj.CRS.from_user_input(crs) if crs is not None else None
-    if not isinstance(frame, gpd.GeoDataFrame):
-        columns = ", ".join(str(c) for c in frame.columns)
-        report.add("no_geometry", file=file, layer=layer, count=len(frame), columns=columns)
-        return gpd.GeoSeries([None] * len(frame), index=frame.index)
-    geoms = frame.geometry.copy()
-    source = frame.crs
-    if raw.xy is not None:
-        x_col, y_col, _ = raw.xy
-        if given is not None:
-            source = given
-        elif not raw.xy_geographic:
-            report.add(
-                "xy_needs_crs",
-                file=file,
-                layer=layer,
-                count=len(frame),
-                x=x_col,
-                y=y_col,
-                example=raw.xy_example,
-            )
-            return gpd.GeoSeries(geoms.values, index=frame.index, crs=None)
-        elif coords in (None, "wgs84"):
-            report.add(
-                "coords_assumed_wgs84", file=file, layer=layer, count=len(frame), x=x_col, y=y_col
-            )
-    elif source is None:
-        if given is None:
-            report.add("crs_missing", file=file, layer=layer, count=len(frame))
-            return gpd.GeoSeries(geoms.values, index=frame.index, crs=None)
-        source = given
-    elif given is not None and pyproj.CRS.from_user_input(source) != given:
-        report.add(
-            "crs_ignored",
-            file=file,
-            layer=layer,
-            count=len(frame),
-            given=given.to_string(),
-            crs=pyproj.CRS(source).to_string(),
-        )
-    source = pyproj.CRS.from_user_input(source)
-    geoms = gpd.GeoSeries(geoms.values, index=frame.index, crs=source)
-    if coords is not None and coords.lower().replace("-", "") not in ("wgs84",):
-        convert = transform_function(coords)
-        if not source.is_geographic:
-            report.add(
-                "coords_ignored",
-                file=file,
-                layer=layer,
-                count=len(frame),
-                system=coords,
-                crs=source.to_string(),
-            )
-            return geoms
-
-        def _transform(xy: np.ndarray) -> np.ndarray:
-            lon, lat = convert(xy[:, 0], xy[:, 1])
-            return np.column_stack([lon, lat])
-
-        converted = shapely.transform(np.asarray(geoms.values), _transform)
-        report.add(
-            "coords_converted", file=file, layer=layer, count=len(frame), system=coords.upper()
-        )
-        # CGCS2000 (EPSG:4490) and WGS-84 differ by centimetres: the result is WGS-84.
-        geoms = gpd.GeoSeries(converted, index=frame.index, crs="EPSG:4326")
-    return geoms
 
 
 def _locate(
@@ -308,10 +214,10 @@ def _check_estates_left(estates: gpd.GeoDataFrame, report: ValidationReport) -> 
 
 
 def load_inputs(
-    estates: PathLike,
-    facilities: PathLike | None = None,
-    gates: PathLike | None = None,
-    streets: PathLike | None = None,
+    estates: LayerSource,
+    facilities: LayerSource | None = None,
+    gates: LayerSource | None = None,
+    streets: LayerSource | None = None,
     *,
     fields: Mapping[str, str] | None = None,
     coords: str | Mapping[str, str | None] | None = None,
@@ -323,14 +229,16 @@ def load_inputs(
 
     Parameters
     ----------
-    estates : path-like
-        居住小区 file (polygons or points; CSV/XLSX with coordinates).
-    facilities, gates, streets : path-like, optional
-        养老服务设施, 小区出入口 and 街道/乡镇 files.
+    estates : path-like, GeoDataFrame or DataFrame
+        居住小区: a file (polygons or points; CSV/XLSX with coordinate columns), a GeoDataFrame
+        in any CRS, or a DataFrame with lon/lat (经度/纬度, x/y) columns. Frames are read like
+        files (same checks and messages, rows numbered from 1) and never modified.
+    facilities, gates, streets : path-like, GeoDataFrame or DataFrame, optional
+        养老服务设施, 小区出入口 and 街道/乡镇, given the same ways.
     fields : mapping, optional
-        ``--field`` mappings ``canonical → source column``; keys may be qualified with the layer
+        Mappings ``canonical → source column``; keys may be qualified with the layer
         (``"facilities.name"``). Unqualified keys apply to every layer that has that field and
-        whose file has that column.
+        whose data has that column.
     coords : {None, "wgs84", "gcj02", "bd09"} or mapping, optional
         Coordinate system of longitude/latitude data (one value for all layers, or per layer,
         e.g. ``{"estates": "bd09", "facilities": "gcj02"}``); converted to WGS-84 before
@@ -338,7 +246,7 @@ def load_inputs(
     new_estate_cutoff_year : int, optional
         Estates built in or after this year are new (新建) when there is no status column.
     crs : CRS-like or mapping, optional
-        CRS of files that lack one (or of x/y columns); one value or per layer.
+        CRS of data that lacks one (or of x/y columns); one value or per layer.
     layers : mapping, optional
         GeoPackage layer / XLSX sheet per input layer.
 
@@ -351,29 +259,33 @@ def load_inputs(
 
     Raises
     ------
+    OptionError
+        When an input is neither a path nor a frame.
     InputFileError
         When a file cannot be read at all.
     InputDataError
-        When ``fields`` names unknown fields or missing columns.
+        When ``fields`` names unknown fields or missing columns, or a GeoDataFrame has no CRS.
     """
     report = ValidationReport()
-    paths = {"estates": estates, "facilities": facilities, "gates": gates, "streets": streets}
-    given = {layer: p for layer, p in paths.items() if p is not None}
-    raws = {layer: read_raw(p, _per_layer(layers, layer)) for layer, p in given.items()}
-    columns = {layer: [str(c) for c in raw.frame.columns] for layer, raw in raws.items()}
+    values = {"estates": estates, "facilities": facilities, "gates": gates, "streets": streets}
+    sources = {
+        layer: open_source(value, layer, _per_layer(layers, layer), crs=_per_layer(crs, layer))
+        for layer, value in values.items()
+        if value is not None
+    }
+    columns = {layer: [str(c) for c in src.raw.frame.columns] for layer, src in sources.items()}
     shared = shared_fields(fields, columns)
     staged: dict[str, _Staged] = {
         layer: _stage(
             layer,
-            given[layer],
+            sources[layer],
             report,
             fields={**shared[layer], **layer_fields(fields, layer)},
             coords=_coords_for(coords, layer),
             crs=_per_layer(crs, layer),
-            raw=raws[layer],
         )
-        for layer in ("estates", "facilities", "gates", "streets")
-        if layer in given
+        for layer in LAYERS
+        if layer in sources
     }
     target = _target_crs(staged)
     located = {layer: _locate(st, report, target) for layer, st in staged.items()}
@@ -397,16 +309,16 @@ def load_inputs(
                 estate_ids=estates_frame["estate_id"],
             )
     _check_estates_left(estates_frame, report)
-    sources: dict[str, str] = {}
-    for p in given.values():
-        sources.update(_hash_sources(p))
+    hashes: dict[str, str] = {}
+    for src in sources.values():
+        hashes.update(src.hashes)
     inputs = Inputs(
         estates=estates_frame,
         facilities=result["facilities"],
         gates=result["gates"],
         streets=result["streets"],
         crs=target,
-        source_files=sources,
+        source_files=hashes,
         report=report,
     )
     return inputs, report
@@ -414,7 +326,7 @@ def load_inputs(
 
 def _load_one(
     layer: str,
-    path: PathLike,
+    value: LayerSource,
     *,
     fields: Mapping[str, str] | None,
     coords: str | None,
@@ -425,9 +337,9 @@ def _load_one(
     report: ValidationReport | None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     report = report if report is not None else ValidationReport()
-    raw = read_raw(path, layer_name)
+    source = open_source(value, layer, layer_name, crs=crs)
     flat = {**own_fields(fields, layer), **layer_fields(fields, layer)}
-    staged = _stage(layer, path, report, fields=flat, coords=coords, crs=crs, raw=raw)
+    staged = _stage(layer, source, report, fields=flat, coords=coords, crs=crs)
     target = (
         pyproj.CRS.from_user_input(target_crs)
         if target_crs is not None
@@ -442,7 +354,7 @@ def _load_one(
 
 
 def load_estates(
-    path: PathLike,
+    path: LayerSource,
     *,
     fields: Mapping[str, str] | None = None,
     coords: str | None = None,
@@ -452,7 +364,7 @@ def load_estates(
     target_crs: Any = None,
     report: ValidationReport | None = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
-    """Load and check an estates file (居住小区) on its own.
+    """Load and check estates (居住小区) on their own: a file, a GeoDataFrame or a DataFrame.
 
     Parameters are those of :func:`load_inputs` for one layer, plus ``target_crs`` (project
     into this CRS instead of choosing one) and ``report`` (append the problems to it). Outliers
@@ -479,7 +391,7 @@ def load_estates(
 
 
 def load_facilities(
-    path: PathLike,
+    path: LayerSource,
     *,
     fields: Mapping[str, str] | None = None,
     coords: str | None = None,
@@ -488,7 +400,7 @@ def load_facilities(
     target_crs: Any = None,
     report: ValidationReport | None = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
-    """Load and check a facilities file (养老服务设施) on its own (see :func:`load_estates`).
+    """Load and check facilities (养老服务设施) on their own (see :func:`load_estates`).
 
     Links to estates (``estate_id``) are only checked by :func:`load_inputs`.
     """
@@ -506,7 +418,7 @@ def load_facilities(
 
 
 def load_gates(
-    path: PathLike,
+    path: LayerSource,
     *,
     fields: Mapping[str, str] | None = None,
     coords: str | None = None,
@@ -515,7 +427,7 @@ def load_gates(
     target_crs: Any = None,
     report: ValidationReport | None = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
-    """Load and check a gates file (小区出入口) on its own (see :func:`load_estates`).
+    """Load and check gates (小区出入口) on their own (see :func:`load_estates`).
 
     Links to estates (``estate_id``) are only checked by :func:`load_inputs`.
     """
@@ -533,7 +445,7 @@ def load_gates(
 
 
 def load_streets(
-    path: PathLike,
+    path: LayerSource,
     *,
     fields: Mapping[str, str] | None = None,
     coords: str | None = None,
@@ -542,7 +454,7 @@ def load_streets(
     target_crs: Any = None,
     report: ValidationReport | None = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
-    """Load and check a streets file (街道/乡镇 boundaries) on its own (see :func:`load_estates`)."""
+    """Load and check streets (街道/乡镇 boundaries) on their own (see :func:`load_estates`)."""
     return _load_one(
         "streets",
         path,

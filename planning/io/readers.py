@@ -10,6 +10,8 @@ encoding of spreadsheets saved by Chinese Excel. Shapefiles honour their ``.cpg`
 one, the ``.dbf`` bytes (field names and text fields) are decoded as UTF-8 and as GBK to find the
 right one, so a GBK shapefile without ``.cpg`` does not come back as mojibake (乱码).
 
+Points from coordinate columns come from :mod:`planning.io.points`, the one point reader.
+
 Also here: :func:`atomic_path` / :func:`write_atomic`, used for every output file.
 """
 
@@ -26,16 +28,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
 import pyogrio.errors
-import shapely
 
-from planning._errors import InputFileError
-from planning.schema import find_coordinate_columns, normalise_name, parse_number
+from planning._errors import InputFileError, param
+from planning.io.points import XY, table_points
 
 __all__ = ["RawTable", "atomic_path", "read_raw", "read_table", "write_atomic"]
 
@@ -44,7 +44,6 @@ logger = logging.getLogger(__name__)
 SPATIAL_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".gml", ".fgb")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 _IGNORED_GPKG_LAYERS = {"layer_styles"}
-_WKT_COLUMNS = ("geometry", "wkt", "geom", "the_geom", "shape")
 
 
 @dataclass
@@ -62,15 +61,10 @@ class RawTable:
     encoding_certain : bool
         ``False`` when that detection failed (text is neither valid UTF-8 nor GBK).
     spatial : bool
-        ``True`` for spatial formats (rows are 1-based feature numbers), ``False`` for tables
-        (rows are spreadsheet rows, first data row = 2).
-    xy : tuple or None
-        ``(x_column, y_column, pair)`` used to build points from a table (``pair`` is ``"lon"``
-        or ``"x"``, see :func:`planning.schema.find_coordinate_columns`).
-    xy_geographic : bool
-        Whether those coordinates lie within longitude/latitude ranges.
-    xy_example : str
-        An example out-of-range coordinate pair (for messages).
+        ``True`` for spatial formats and frames in memory (rows are 1-based feature or row
+        numbers), ``False`` for tables (rows are spreadsheet rows, first data row = 2).
+    xy : XY or None
+        The coordinate columns points were built from (see :func:`planning.io.points.table_points`).
     blank_rows : int
         Completely empty rows skipped while reading.
     """
@@ -80,14 +74,12 @@ class RawTable:
     encoding_detected: bool = False
     encoding_certain: bool = True
     spatial: bool = True
-    xy: tuple[str, str, str] | None = None
-    xy_geographic: bool = True
-    xy_example: str = ""
+    xy: XY | None = None
     blank_rows: int = 0
 
     @property
     def row_base(self) -> int:
-        """Row number of the first data row (2 for tables, 1 for spatial files)."""
+        """Row number of the first data row (2 for tables, 1 for spatial files and frames)."""
         return 1 if self.spatial else 2
 
 
@@ -125,8 +117,14 @@ def read_table(
     return raw.frame, raw.encoding
 
 
-def read_raw(path: str | os.PathLike[str], layer: str | None = None) -> RawTable:
-    """Read a file like :func:`read_table`, returning a :class:`RawTable` with details."""
+def read_raw(
+    path: str | os.PathLike[str], layer: str | None = None, *, parameter: str = "layer"
+) -> RawTable:
+    """Read a file like :func:`read_table`, returning a :class:`RawTable` with details.
+
+    ``parameter`` names the option that picks the layer, for the message when a GeoPackage has
+    several (``layers.estates`` when reading the estates input).
+    """
     p = Path(path)
     if not p.exists():
         raise InputFileError(f"File not found (文件不存在): {p}. Check the path.")
@@ -138,9 +136,10 @@ def read_raw(path: str | os.PathLike[str], layer: str | None = None) -> RawTable
         )
     if suffix in TABLE_SUFFIXES:
         raw = _read_excel(p, layer) if suffix in (".xlsx", ".xlsm") else _read_csv(p)
-        return _attach_points(raw)
+        raw.frame, raw.xy = table_points(raw.frame)
+        return raw
     if suffix in SPATIAL_SUFFIXES or p.is_dir():
-        return _read_spatial(p, layer)
+        return _read_spatial(p, layer, parameter)
     raise InputFileError(
         f"{p}: unknown file format {suffix!r}. Supported: GeoPackage (.gpkg), Shapefile (.shp), "
         "GeoJSON (.geojson), CSV (.csv) and Excel (.xlsx)."
@@ -150,7 +149,7 @@ def read_raw(path: str | os.PathLike[str], layer: str | None = None) -> RawTable
 # --------------------------------------------------------------------------- spatial formats
 
 
-def _read_spatial(p: Path, layer: str | None) -> RawTable:
+def _read_spatial(p: Path, layer: str | None, parameter: str) -> RawTable:
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(p)]
     except (pyogrio.errors.DataSourceError, OSError) as exc:
@@ -160,7 +159,7 @@ def _read_spatial(p: Path, layer: str | None) -> RawTable:
         if len(candidates) > 1:
             raise InputFileError(
                 f"{p} has several layers (图层): {', '.join(candidates)}. Choose one with "
-                "layer= / --layer."
+                f"{param(parameter, candidates[0])}."
             )
         layer = candidates[0] if candidates else None
     elif layer not in layers:
@@ -399,42 +398,6 @@ def _read_excel(p: Path, sheet: str | None) -> RawTable:
     )
     frame, blank = _clean_table(frame)
     return RawTable(frame, None, spatial=False, blank_rows=blank)
-
-
-def _attach_points(raw: RawTable) -> RawTable:
-    """Build point geometries from coordinate (or WKT) columns of a table."""
-    frame = raw.frame
-    xy = find_coordinate_columns(frame.columns)
-    if xy is None:
-        wkt = next((c for c in frame.columns if normalise_name(c) in _WKT_COLUMNS), None)
-        if wkt is not None:
-            geoms = shapely.from_wkt(frame[wkt].to_numpy(dtype=object), on_invalid="ignore")
-            raw.frame = gpd.GeoDataFrame(frame.drop(columns=[wkt]), geometry=geoms, crs=None)
-        return raw
-    x_col, y_col, _ = xy
-    x = np.array([_coordinate(v) for v in frame[x_col]], dtype=float)
-    y = np.array([_coordinate(v) for v in frame[y_col]], dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    inside = (np.abs(x) <= 180.0) & (np.abs(y) <= 90.0)
-    geographic = bool(np.all(inside[ok]))
-    example = ""
-    if not geographic:
-        i = int(np.flatnonzero(ok & ~inside)[0])
-        example = (
-            f"{x[i]:.3f}".rstrip("0").rstrip(".") + ", " + f"{y[i]:.3f}".rstrip("0").rstrip(".")
-        )
-    geoms = shapely.points(np.where(ok, x, np.nan), np.where(ok, y, np.nan))
-    geoms = np.where(ok, geoms, None)
-    raw.frame = gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326" if geographic else None)
-    raw.xy = xy
-    raw.xy_geographic = geographic
-    raw.xy_example = example
-    return raw
-
-
-def _coordinate(value: object) -> float:
-    number = parse_number(value)
-    return float("nan") if number is None else number
 
 
 # --------------------------------------------------------------------------- atomic output

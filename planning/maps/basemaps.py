@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from planning import settings
+from planning._errors import param
 from planning.maps.errors import MapOptionsError
 
 BASEMAPS = ("none", "osm", "tianditu", "amap")
@@ -94,8 +95,8 @@ def tianditu_key(explicit: str | None = None) -> str:
     if not key:
         raise MapOptionsError(
             "basemap 'tianditu' needs a 天地图 browser key (tk). Apply for one at "
-            "https://console.tianditu.gov.cn, then pass --tianditu-key KEY, set "
-            f"{KEY_ENV}=KEY, or choose another basemap (osm, amap, none)."
+            f"https://console.tianditu.gov.cn, then give it with {param('tianditu_key', 'KEY')}, "
+            f"set {KEY_ENV}=KEY, or choose another basemap (osm, amap, none)."
         )
     key = key.strip()
     if not re.fullmatch(r"[A-Za-z0-9]{8,64}", key):

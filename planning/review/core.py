@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from planning import network
+from planning._errors import param, render_params
 from planning._options import check_bool, check_choice, check_number
 from planning.analysis.origins import estate_origins
 from planning.network.paths import group_min
@@ -241,7 +242,11 @@ def land_verdict(
     )
     note = f"{residents:g} 人（{source}）× {rate:g} m²/人" if rate is not None else ""
     if planned_m2 is None:
-        note += "；未给出规划用地面积（--planned-land-m2 或 planned_land_m2 列），仅报告 no planned land given"
+        # Rendered now: the note is written into review.json, the sheet and the workbook.
+        note += render_params(
+            f"；未给出规划用地面积（{param('planned_land_m2')} 或 planned_land_m2 列），仅报告 "
+            "no planned land given"
+        )
     return RuleVerdict(
         rule.id,
         rule.kind,

@@ -4,7 +4,8 @@ A proposal is often a single hand-drawn polygon or a point without every attribu
 read here rather than through the strict estate validation: households (户数), status (建设状态)
 and the planned elderly-service floor area (规划养老服务用房面积) may come from command-line
 options instead of columns. Missing values are collected for every feature and reported in one
-:class:`~planning._errors.InputDataError` naming the feature and the option that fills it in.
+:class:`~planning._errors.InputDataError` naming the feature and the parameter that fills it in.
+Proposals and gates may be files or frames in memory.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from planning._errors import InputDataError, InputFileError
-from planning.coords import to_wgs84
+from planning._errors import InputDataError, param
 from planning.io import read_raw
+from planning.io.points import locate
 from planning.schema import (
     normalise_estate_status,
     normalise_name,
@@ -57,7 +57,7 @@ GATE_LINK_M = 50.0
 
 @dataclass
 class ProposalOptions:
-    """Values given on the command line for the proposal (override the file's columns)."""
+    """Values given for the proposal as parameters (override the data's columns)."""
 
     households: int | None = None
     status: str | None = None
@@ -65,45 +65,47 @@ class ProposalOptions:
     planned_land_m2: float | None = None
 
 
-def read_any(path: Path, layer: str | None = None, coords: str | None = None) -> gpd.GeoDataFrame:
-    """Read a vector file, or a CSV/XLSX table with longitude/latitude columns.
+def read_any(
+    source: Path | str | pd.DataFrame,
+    layer: str | None = None,
+    coords: str | None = None,
+    *,
+    role: str = "input",
+) -> gpd.GeoDataFrame:
+    """Read a vector file or a frame, or a CSV/XLSX table with longitude/latitude columns.
+
+    Locations go through the one point reader (:func:`planning.io.points.locate`): GCJ-02/BD-09
+    longitude/latitude is converted to WGS-84, projected data is left as it is.
 
     Parameters
     ----------
-    path : Path
-        GeoPackage, Shapefile, GeoJSON …, or CSV/XLSX with lon/lat (经度/纬度) columns
-        (read by :func:`planning.io.read_raw`, which detects encodings).
+    source : path, GeoDataFrame or DataFrame
+        GeoPackage, Shapefile, GeoJSON …, or CSV/XLSX with lon/lat (经度/纬度) columns (read by
+        :func:`planning.io.read_raw`, which detects encodings); or a GeoDataFrame with a CRS, or
+        a DataFrame with lon/lat columns (not modified).
     layer : str, optional
         Layer of a multi-layer file, or sheet of a workbook.
     coords : {"wgs84", "gcj02", "bd09"}, optional
-        Coordinate system of a table's lon/lat columns (default WGS-84); Amap/Gaode (gcj02) and
-        Baidu (bd09) coordinates are converted to WGS-84.
+        Coordinate system of longitude/latitude (default WGS-84); Amap/Gaode (gcj02) and Baidu
+        (bd09) coordinates are converted to WGS-84.
+    role : str
+        The parameter the data was given as, naming a frame in messages (``"estate"``).
 
     Returns
     -------
     GeoDataFrame
-        In the file's CRS (WGS-84 for tables).
+        In the data's CRS (WGS-84 for longitude/latitude).
     """
-    raw = read_raw(path, layer)
-    frame = raw.frame
-    if not isinstance(frame, gpd.GeoDataFrame):
-        raise InputFileError(
-            f"{path}: no geometry and no longitude/latitude columns (经度/纬度, lon/lat) found; "
-            f"columns are {', '.join(map(str, frame.columns))}. Add them or give a GIS file."
-        )
-    if frame.crs is None:
-        raise InputFileError(
-            f"{path}: no coordinate reference system (坐标系缺失). Save it with a CRS (e.g. "
-            "EPSG:4326), or give longitude/latitude in degrees."
-        )
-    if not raw.spatial and coords not in (None, "wgs84") and len(frame):
-        ok = ~frame.geometry.isna().to_numpy() & ~frame.geometry.is_empty.to_numpy()
-        xy = shapely.get_coordinates(frame.geometry.to_numpy()[ok])
-        lon, lat = to_wgs84(xy[:, 0], xy[:, 1], coords)
-        geoms = np.full(len(frame), None, dtype=object)
-        geoms[ok] = shapely.points(lon, lat)
-        frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs="EPSG:4326"))
-    return frame
+    if isinstance(source, pd.DataFrame):
+        kind = "GeoDataFrame" if isinstance(source, gpd.GeoDataFrame) else "DataFrame"
+        return locate(source, coords, name=f"{role} ({kind})")
+    return locate(read_raw(source, layer).frame, coords, name=str(source))
+
+
+def _source_name(source: Path | str | pd.DataFrame, layer: str | None, role: str) -> str:
+    if isinstance(source, pd.DataFrame):
+        return f"{role} ({'GeoDataFrame' if isinstance(source, gpd.GeoDataFrame) else 'DataFrame'})"
+    return f"{source}" + (f" (layer {layer})" if layer else "")
 
 
 def _find_column(columns: list[str], aliases: tuple[str, ...]) -> str | None:
@@ -125,7 +127,7 @@ def _label(frame: pd.DataFrame, row: int, id_col: str | None, name_col: str | No
 
 
 def read_proposals(
-    path: Path,
+    path: Path | str | pd.DataFrame,
     layer: str | None = None,
     *,
     options: ProposalOptions | None = None,
@@ -136,58 +138,60 @@ def read_proposals(
 
     Parameters
     ----------
-    path : Path
-        The proposal file; every feature is reviewed.
+    path : path, GeoDataFrame or DataFrame
+        The proposals (a file, or a frame that is not modified); every feature is reviewed.
     layer : str, optional
         Layer of a multi-layer file.
     options : ProposalOptions, optional
-        Command-line values. ``households``, ``planned_floor_m2`` and ``planned_land_m2`` are only
-        accepted for a single-feature file; ``status`` applies to every feature.
+        Values given as parameters. ``households``, ``planned_floor_m2`` and ``planned_land_m2``
+        are only accepted for a single feature; ``status`` applies to every feature.
     fields : dict, optional
-        ``--field canonical=源列名`` mappings (estates layer).
+        ``canonical → 源列名`` mappings (estates layer).
     coords : str, optional
-        Coordinate system of lon/lat columns in a table.
+        Coordinate system of longitude/latitude (converted to WGS-84).
 
     Returns
     -------
     GeoDataFrame
         Columns ``estate_id``, ``name``, ``households`` (int64), ``status``, ``population``,
         ``planned_floor_m2``, ``planned_land_m2`` (NaN when not given), ``geometry``, in the
-        file's CRS.
+        data's CRS (WGS-84 for longitude/latitude).
 
     Raises
     ------
     InputDataError
-        Listing every feature with a missing or unusable value and the option that fixes it.
+        Listing every feature with a missing or unusable value and the parameter that fixes it.
     """
     opts = options or ProposalOptions()
-    raw = read_any(Path(path), layer, coords)
-    where = f"{path}" + (f" (layer {layer})" if layer else "")
+    raw = read_any(path, layer, coords, role="estate")
+    where = _source_name(path, layer, "estate")
     n = len(raw)
     if n == 0:
         raise InputDataError(f"{where}: no features; draw the proposed estate (拟建小区) first.")
     columns = [str(c) for c in raw.columns if c != raw.geometry.name]
-    found = resolve_columns(columns, "estates", fields, file=str(path))
+    found = resolve_columns(columns, "estates", fields, file=where)
     floor_col = _find_column(columns, PLANNED_FLOOR_ALIASES)
     land_col = _find_column(columns, PLANNED_LAND_ALIASES)
     id_col, name_col = found.get("estate_id"), found.get("name")
     single_only = {
-        "--households": opts.households,
-        "--planned-floor-m2": opts.planned_floor_m2,
-        "--planned-land-m2": opts.planned_land_m2,
+        "households": opts.households,
+        "planned_floor_m2": opts.planned_floor_m2,
+        "planned_land_m2": opts.planned_land_m2,
     }
     problems: list[str] = []
     for option, value in single_only.items():
         if value is not None and n > 1:
             problems.append(
-                f"{option} applies to a single estate but {where} holds {n} features; put the "
-                "values in a column of the file instead (one row per estate)."
+                f"{param(option)} applies to a single estate but {where} holds {n} features; put "
+                "the values in a column instead (one row per estate)."
             )
     status_opt = None
     if opts.status is not None:
         status_opt = normalise_estate_status(opts.status)
         if status_opt is None:
-            problems.append(f"--status {opts.status!r}: use new (新建) or existing (已建成).")
+            problems.append(
+                f"{param('status', opts.status)}: use new (新建) or existing (既有/已建成)."
+            )
     records: list[dict[str, Any]] = []
     for row in range(n):
         label = _label(raw, row, id_col, name_col)
@@ -205,8 +209,8 @@ def read_proposals(
             hh = parse_number(raw[found["households"]].iloc[row])
         if hh is None or not np.isfinite(hh):
             problems.append(
-                f"{where}, {label}: no households (户数). Add a households/户数 column or use "
-                "--households N (single-feature file)."
+                f"{where}, {label}: no households (户数). Add a households/户数 column or give "
+                f"it, e.g. {param('households', 1200)} (a single feature only)."
             )
         elif hh <= 0 or not float(hh).is_integer():
             problems.append(
@@ -218,7 +222,7 @@ def read_proposals(
         if status is None:
             problems.append(
                 f"{where}, {label}: no status (建设状态 new/existing). Add a status/状态 column or "
-                "use --status new."
+                f"give {param('status', 'new')}."
             )
         floor: float | None = opts.planned_floor_m2
         if floor is None and floor_col is not None:
@@ -226,7 +230,8 @@ def read_proposals(
         if floor is None:
             problems.append(
                 f"{where}, {label}: no planned elderly-service floor area (规划养老用房面积). Add a "
-                "planned_floor_m2/规划养老用房面积 column or use --planned-floor-m2 M."
+                "planned_floor_m2/规划养老用房面积 column or give it, e.g. "
+                f"{param('planned_floor_m2', 300)}."
             )
         elif floor < 0:
             problems.append(f"{where}, {label}: planned floor area {floor:g} m² is negative.")
@@ -268,14 +273,14 @@ def read_proposals(
 
 
 def read_gates(
-    path: Path,
+    path: Path | str | pd.DataFrame,
     layer: str | None,
     proposals: gpd.GeoDataFrame,
     *,
     coords: str | None = None,
     fields: dict[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read gates (小区出入口) in the proposals' CRS.
+    """Read gates (小区出入口), a file or a frame, in the proposals' CRS.
 
     Gates with an ``estate_id`` keep it (they may belong to existing estates too). Gates without
     one are given to the proposal within :data:`GATE_LINK_M` metres (inside its polygon or next to
@@ -286,9 +291,10 @@ def read_gates(
     GeoDataFrame
         Columns ``gate_id``, ``estate_id``, ``geometry``.
     """
-    raw = read_any(Path(path), layer, coords)
+    raw = read_any(path, layer, coords, role="gates")
+    where = _source_name(path, layer, "gates")
     columns = [str(c) for c in raw.columns if c != raw.geometry.name]
-    found = resolve_columns(columns, "gates", fields, file=str(path))
+    found = resolve_columns(columns, "gates", fields, file=where)
     raw = raw.to_crs(proposals.crs)
     n = len(raw)
     gate_id = (
@@ -317,7 +323,7 @@ def read_gates(
                 "%d gate(s) in %s have no estate_id and lie farther than %.0f m from every "
                 "proposed estate; they are ignored",
                 unmatched,
-                path,
+                where,
                 GATE_LINK_M,
             )
     points_only = raw.geometry.geom_type == "Point"

@@ -20,10 +20,12 @@ from pyproj import Transformer
 from planning import __version__
 from planning.io import write_atomic
 from planning.review.core import EstateReview, ReviewOutcome
+from planning.vocabulary import ESTATE_STATUSES, RULE_VERDICTS, Lang, label
 
 logger = logging.getLogger(__name__)
 
-#: Labels of the review in both languages (sheet, workbook, console summary).
+#: Labels of the review in both languages (sheet, workbook, console summary); verdict and status
+#: words come from :mod:`planning.vocabulary` (see :func:`labels`).
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "title": "新建小区养老服务设施配建审查表",
@@ -80,13 +82,8 @@ LABELS: dict[str, dict[str, str]] = {
         "sheet_rules": "规则判定",
         "sheet_tiers": "最近设施",
         "sheet_sharing": "共享设施",
-        "pass": "达标",
-        "fail": "不达标",
-        "report": "仅报告",
         "yes": "是",
         "no": "否",
-        "new": "新建",
-        "existing": "已建成",
         "none": "无",
         "legend_route": "步行路线",
         "legend_facility": "养老服务设施",
@@ -152,13 +149,8 @@ LABELS: dict[str, dict[str, str]] = {
         "sheet_rules": "Rules",
         "sheet_tiers": "Nearest facilities",
         "sheet_sharing": "Shared facilities",
-        "pass": "pass",
-        "fail": "FAIL",
-        "report": "report",
         "yes": "yes",
         "no": "no",
-        "new": "new",
-        "existing": "existing",
         "none": "none",
         "legend_route": "walking route",
         "legend_facility": "elderly-care facility",
@@ -173,8 +165,11 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def labels(lang: str) -> dict[str, str]:
-    """Labels for ``lang`` (``zh`` or ``en``)."""
-    return LABELS["en" if lang == "en" else "zh"]
+    """Labels for ``lang`` (``zh`` or ``en``), with the verdicts and statuses of the vocabulary."""
+    key: Lang = "en" if lang == "en" else "zh"
+    words = {code: label(RULE_VERDICTS, code, key) for code in ("pass", "fail", "report")}
+    words.update({code: label(ESTATE_STATUSES, code, key) for code in ESTATE_STATUSES})
+    return {**LABELS[key], **words}
 
 
 def _num(value: float | None, digits: int = 2) -> float | None:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planning import network
+from planning._errors import param, render_params
 from planning.analysis.origins import estate_origins
 from planning.review.common import Verdict, citation_dict
 from planning.rules import Rule, Ruleset
@@ -179,8 +180,9 @@ class SharingContext:
             )
         if not given:
             verdict: Verdict = "report"
-            note = (
-                "未提供现有小区（--existing-estates），仅按本小区户数计算比值 "
+            # Rendered now: the note is written into review.json, the sheet and the workbook.
+            note = render_params(
+                f"未提供现有小区（{param('existing_estates')}），仅按本小区户数计算比值 "
                 "no existing estates given: ratios use the new households alone"
             )
         elif rule is None or rate is None:

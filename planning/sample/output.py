@@ -28,6 +28,7 @@ from planning.sample.names import (
     STREETS,
     SYNTHETIC_LABEL,
 )
+from planning.vocabulary import ESTATE_STATUSES
 
 #: Chinese column names of the estates Shapefile copy (each ≤ 10 bytes in GBK, the dBase limit).
 ESTATE_COLUMNS_ZH = {
@@ -40,7 +41,8 @@ ESTATE_COLUMNS_ZH = {
     "elderly": "老年人口",
     "street": "所属街道",
 }
-ESTATE_STATUS_ZH = {"new": "新建", "existing": "已建"}
+#: Status words of the estates Shapefile copy (新建/既有, from the vocabulary).
+ESTATE_STATUS_ZH = {code: zh for code, (zh, _) in ESTATE_STATUSES.items()}
 
 #: Chinese headers of the facilities workbook copy (经度/纬度 are WGS-84 degrees).
 FACILITY_COLUMNS_ZH = {

@@ -134,48 +134,52 @@ class SitingOutcome:
 
 
 def read_candidates(
-    path: Path, *, layer: str | None = None, crs: Any, coords: str | None = None
+    path: Path | str | pd.DataFrame,
+    *,
+    layer: str | None = None,
+    crs: Any,
+    coords: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read candidate sites (候选点: vacant lots, idle public buildings) as points in ``crs``.
 
     Parameters
     ----------
-    path : Path
-        GeoPackage, Shapefile, GeoJSON, CSV or XLSX (with lon/lat columns).
+    path : path, GeoDataFrame or DataFrame
+        GeoPackage, Shapefile, GeoJSON, CSV or XLSX (with lon/lat columns), or a frame (not
+        modified).
     layer : str, optional
         Layer or sheet.
     crs : CRS-like
         The project's metric CRS.
     coords : {None, "wgs84", "gcj02", "bd09"}
-        System of lon/lat columns.
+        System of longitude/latitude, converted to WGS-84 by the one point reader
+        (:func:`planning.io.points.locate`; projected data is left as it is).
 
     Returns
     -------
     GeoDataFrame
         With ``candidate_id`` (from an id column, else generated), ``required`` and ``excluded``.
     """
-    from planning.coords import to_wgs84
     from planning.io import read_table
+    from planning.io.points import locate
 
-    frame, _ = read_table(path, layer)
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+    if isinstance(path, pd.DataFrame):
+        kind = "GeoDataFrame" if isinstance(path, gpd.GeoDataFrame) else "DataFrame"
+        name = f"candidates ({kind})"
+        frame = locate(path, coords, name=name)
+    else:
+        name = str(path)
+        frame = locate(read_table(path, layer)[0], coords, name=name)
+    if frame.geometry.isna().all():
         raise InputDataError(
-            f"{path}: candidate sites need geometry or lon/lat columns (经度/纬度); none found."
-        )
-    if frame.crs is None:
-        raise InputDataError(
-            f"{path}: no coordinate reference system; save it with one (e.g. EPSG:4490)."
+            f"{name}: candidate sites need geometry or lon/lat columns (经度/纬度); none found."
         )
     empty = frame.geometry.isna() | frame.geometry.is_empty
     if empty.any():
         rows = (np.flatnonzero(empty.to_numpy()) + 1).tolist()
         raise InputDataError(
-            f"{path}: candidate row(s) {rows[:10]} have no location; fix or delete them."
+            f"{name}: candidate row(s) {rows[:10]} have no location; fix or delete them."
         )
-    if coords in ("gcj02", "bd09") and frame.crs.is_geographic:
-        pts = frame.geometry.representative_point()
-        lon, lat = to_wgs84(pts.x.to_numpy(), pts.y.to_numpy(), coords)
-        frame = frame.set_geometry(gpd.points_from_xy(lon, lat), crs=4326)
     frame = frame.to_crs(crs)
     lower = {str(c).lower(): c for c in frame.columns}
     id_column = next(

@@ -2,6 +2,8 @@
 
 :data:`CATALOGUE` maps every problem code to its default severity, message templates and fix
 suggestions; :meth:`planning.validation.ValidationReport.add` fills the ``{placeholders}``.
+Options are named by :func:`~planning._errors.param` tokens, so the messages read as Python
+keyword arguments (``coords="bd09"``) or as command-line options (``--coords bd09``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from planning._errors import param
+
 __all__ = ["CATALOGUE", "Severity"]
+
+_GCJ, _BD = param("coords", "gcj02"), param("coords", "bd09")
+_CRS = param("crs", "EPSG:4490")
 
 Severity = Literal["error", "warning", "info"]
 
@@ -56,8 +63,8 @@ CATALOGUE: dict[str, _Entry] = {
         "info",
         "Coordinates in columns {x}/{y} were taken as WGS-84 longitude/latitude.",
         "坐标列 {x}/{y} 按 WGS-84 经纬度读取。",
-        "If they come from Amap/Tencent or Baidu, pass --coords gcj02 or --coords bd09.",
-        "若坐标来自高德/腾讯或百度地图，请指定 --coords gcj02 或 --coords bd09。",
+        f"If they come from Amap/Tencent or Baidu, pass {_GCJ} or {_BD}.",
+        f"若坐标来自高德/腾讯或百度地图，请指定 {_GCJ} 或 {_BD}。",
     ),
     "coords_converted": _e(
         "info",
@@ -66,41 +73,42 @@ CATALOGUE: dict[str, _Entry] = {
     ),
     "coords_ignored": _e(
         "warning",
-        "--coords {system} was ignored: the layer is in a projected CRS ({crs}), not in "
-        "longitude/latitude.",
-        "图层为投影坐标系（{crs}），不是经纬度，已忽略 --coords {system}。",
-        "Only give --coords for longitude/latitude data from Chinese online maps.",
-        "仅对来自国内在线地图的经纬度数据指定 --coords。",
+        f"{param('coords', '{system}')} was ignored: the layer is in a projected CRS ({{crs}}), "
+        "not in longitude/latitude.",
+        f"图层为投影坐标系（{{crs}}），不是经纬度，已忽略 {param('coords', '{system}')}。",
+        f"Only give {param('coords')} for longitude/latitude data from Chinese online maps.",
+        f"仅对来自国内在线地图的经纬度数据指定 {param('coords')}。",
     ),
     "crs_missing": _e(
         "error",
-        "The file has no coordinate reference system (no .prj / CRS).",
-        "文件没有坐标参考系（缺少 .prj 或 CRS 信息）。",
-        "Add the .prj file, or pass crs= / --crs with the EPSG code (e.g. EPSG:4490 or "
-        "EPSG:4547 for CGCS2000).",
-        "补充 .prj 文件，或用 crs= / --crs 指定 EPSG 代码（如 CGCS2000 的 EPSG:4490、EPSG:4547）。",
+        "The layer has no coordinate reference system (no .prj / CRS).",
+        "图层没有坐标参考系（缺少 .prj 或 CRS 信息）。",
+        f"Add the .prj file (or set the frame's CRS), or give the EPSG code with {_CRS} "
+        "(EPSG:4490 or e.g. EPSG:4547 for CGCS2000).",
+        f"补充 .prj 文件（或设置数据的坐标系），或用 {_CRS} 指定 EPSG 代码"
+        "（CGCS2000 为 EPSG:4490，或如 EPSG:4547）。",
     ),
     "crs_ignored": _e(
         "warning",
-        "crs={given} was ignored because the file declares {crs}.",
-        "文件自带坐标系 {crs}，已忽略 crs={given}。",
-        "Remove the crs argument, or fix the file's .prj if it is wrong.",
-        "去掉 crs 参数；若文件坐标系有误请修正其 .prj。",
+        f"{param('crs', '{given}')} was ignored because the data declares {{crs}}.",
+        f"数据自带坐标系 {{crs}}，已忽略 {param('crs', '{given}')}。",
+        f"Leave out {param('crs')} for this layer, or fix the file's .prj if it is wrong.",
+        f"该图层无需 {param('crs')}；若文件坐标系有误请修正其 .prj。",
     ),
     "xy_needs_crs": _e(
         "error",
         "Columns {x}/{y} hold projected coordinates (e.g. {example}) but no CRS was given.",
         "坐标列 {x}/{y} 为投影坐标（例如 {example}），但未指定坐标系。",
-        "Pass crs= / --crs with the EPSG code of these coordinates (CGCS2000 3-degree "
-        "Gauss-Krüger: EPSG:4513–4533 when x starts with the zone number, e.g. EPSG:4526 for "
+        f"Give the EPSG code of these coordinates with {param('crs', 'EPSG:4547')} (CGCS2000 "
+        "3-degree Gauss-Krüger: EPSG:4513–4533 when x starts with the zone number, e.g. EPSG:4526 for "
         "zone 38; EPSG:4534–4554 without it, e.g. EPSG:4547 for central meridian 114°E).",
-        "用 crs= / --crs 指定该坐标的 EPSG 代码（CGCS2000 3度带：x 带带号时为 EPSG:4513–4533，"
-        "如第38带 EPSG:4526；不带带号时为 EPSG:4534–4554，如中央经线114°E 为 EPSG:4547）。",
+        f"用 {param('crs', 'EPSG:4547')} 指定该坐标的 EPSG 代码（CGCS2000 3度带：x 带带号时为 "
+        "EPSG:4513–4533，如第38带 EPSG:4526；不带带号时为 EPSG:4534–4554，如中央经线114°E 为 EPSG:4547）。",
     ),
     "no_geometry": _e(
         "error",
-        "The file has neither geometry nor coordinate columns (columns: {columns}).",
-        "文件既无几何也无坐标列（现有列：{columns}）。",
+        "The layer has neither geometry nor coordinate columns (columns: {columns}).",
+        "图层既无几何也无坐标列（现有列：{columns}）。",
         "Add longitude/latitude columns (经度/纬度) or provide a spatial file.",
         "请添加经度/纬度列，或提供空间数据文件。",
     ),
@@ -108,8 +116,8 @@ CATALOGUE: dict[str, _Entry] = {
         "error",
         "Required field {field} ({label}) was not found. Available columns: {columns}.",
         "未找到必需字段 {field}（{label}）。现有列：{columns}。",
-        "Rename the column, or map it with --field {field}=<column name>.",
-        "修改列名，或用 --field {field}=<列名> 指定对应列。",
+        f"Rename the column, or map it with {param('fields.{field}', '<column name>')}.",
+        f"修改列名，或用 {param('fields.{field}', '<列名>')} 指定对应列。",
     ),
     "id_generated": _e(
         "info",
@@ -179,8 +187,9 @@ CATALOGUE: dict[str, _Entry] = {
         "error",
         "No row has a usable households value (户数); nothing can be assessed.",
         "所有记录均无有效户数，无法评估。",
-        "Fill in households, or map the right column with --field households=<column>.",
-        "请补充户数，或用 --field households=<列名> 指定户数列。",
+        "Fill in households, or map the right column with "
+        f"{param('fields.households', '<column>')}.",
+        f"请补充户数，或用 {param('fields.households', '<列名>')} 指定户数列。",
     ),
     "status_derived": _e(
         "info",
@@ -288,8 +297,8 @@ CATALOGUE: dict[str, _Entry] = {
         "{count} rows lie more than {distance_km:g} km outside the study area (研究范围; "
         "geocoding outliers or places outside the study) and were dropped.",
         "{count} 行位于研究范围 {distance_km:g} 公里以外（地理编码异常点或研究范围外），已剔除。",
-        "Check the coordinates (and --coords) of these rows.",
-        "请核对这些记录的坐标（及 --coords 设置）。",
+        f"Check the coordinates of these rows (and {param('coords')}).",
+        f"请核对这些记录的坐标（及 {param('coords')} 设置）。",
     ),
     "gate_estate_missing": _e(
         "warning",

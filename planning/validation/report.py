@@ -10,7 +10,12 @@ Row numbers (``Problem.rows``) are what a planner sees when opening the file:
 
 * CSV / XLSX: the spreadsheet row, header = row 1, so the first data row is **2**;
 * spatial files (GeoPackage, Shapefile, GeoJSON): the **1-based feature number** in file order
-  (feature 1 is the first feature; QGIS shows 0-based FIDs for shapefiles, so subtract 1 there).
+  (feature 1 is the first feature; QGIS shows 0-based FIDs for shapefiles, so subtract 1 there);
+* frames given in memory: the **1-based row position** (row 1 is ``frame.iloc[0]``).
+
+Messages name options by :func:`~planning._errors.param` tokens, kept in :attr:`Problem.message`
+and in :meth:`ValidationReport.format`: ``str(report)`` and ``str(InputDataError)`` read them as
+Python keyword arguments (``coords="bd09"``), the command line as its options (``--coords bd09``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from planning._errors import InputDataError
+from planning._errors import InputDataError, render_params
 from planning.schema import LAYER_NAMES_ZH
 from planning.validation.messages import CATALOGUE, Severity
 
@@ -168,8 +173,12 @@ class ValidationReport:
             return False
         return not ("estates" in self.rows_read and self.rows_kept.get("estates", 0) == 0)
 
+    def __str__(self) -> str:
+        """Return the English report with options named as Python keyword arguments."""
+        return render_params(self.format())
+
     def format(self, lang: str = "en") -> str:
-        """Return the report as text for a planner.
+        """Return the report as text for a planner, options still as parameter tokens.
 
         Parameters
         ----------
@@ -180,7 +189,8 @@ class ValidationReport:
         -------
         str
             A summary line, rows read/kept/dropped per layer, then problems grouped by file,
-            errors first, each with its count, the first rows and ids, and the fix.
+            errors first, each with its count, the first rows and ids, and the fix. Render the
+            tokens with :func:`planning._errors.render_params` (``str(report)`` does).
         """
         zh = lang == "zh"
         lines: list[str] = []
@@ -230,7 +240,10 @@ class ValidationReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable summary (``usable``, counts and all problems)."""
+        """Return a JSON-serialisable summary (``usable``, counts and all problems).
+
+        Texts name options as Python keyword arguments (tokens rendered).
+        """
         result = {
             "usable": self.usable,
             "errors": len(self.errors),
@@ -240,7 +253,7 @@ class ValidationReport:
             "rows_kept": dict(self.rows_kept),
             "dropped": {k: dict(v) for k, v in self.dropped.items()},
             "files": dict(self.files),
-            "problems": [asdict(p) for p in self.problems],
+            "problems": [_rendered(asdict(p)) for p in self.problems],
         }
         json.dumps(result)  # fail here rather than in the caller when something is not JSON
         return result
@@ -249,6 +262,10 @@ class ValidationReport:
         """Raise :class:`~planning._errors.InputDataError` (with this report) when not usable."""
         if not self.usable:
             raise InputDataError(self.format(), report=self)
+
+
+def _rendered(problem: dict[str, Any]) -> dict[str, Any]:
+    return {k: render_params(v) if isinstance(v, str) else v for k, v in problem.items()}
 
 
 def _isna(value: object) -> bool:

@@ -1,51 +1,33 @@
-"""Canonical input fields, their Chinese/English aliases and value vocabularies (输入数据字段).
+"""Canonical input fields and how source column headers map onto them (输入数据字段).
 
 Every input layer (居住小区 estates, 养老服务设施 facilities, 小区出入口 gates, 街道/乡镇 streets)
 has a fixed set of canonical fields (see ``docs/architecture.md``). Planners' files carry Chinese
 or English headers such as ``总户数``, ``建筑面积(㎡)`` or ``Households``; :func:`resolve_columns`
 maps them onto the canonical names. Matching ignores case, whitespace, full-width forms (全角),
 ``_``/``-`` separators and unit suffixes in brackets such as ``(㎡)`` or ``（户）``. Users can
-override or add mappings with ``--field canonical=源列名`` (:func:`parse_field_options`).
-
-The module also normalises values: facility kinds (设施类型, :func:`normalise_kind`), estate and
-facility status (建设状态, :func:`normalise_estate_status`, :func:`normalise_facility_status`),
-numbers written with units (``"1,200户"``, :func:`parse_number`) and years (``"2004年"``,
-:func:`parse_year`).
+override or add mappings with ``fields={canonical: 源列名}`` (:func:`parse_field_options` reads
+the command line's ``canonical=源列名`` pairs).
 """
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
-from planning import vocabulary
-from planning._errors import InputDataError
+from planning._errors import InputDataError, param
+from planning.schema.values import SEPARATORS, fold
 
 __all__ = [
     "COORDINATE_PAIRS",
-    "FACILITY_KINDS",
-    "KIND_SYNONYMS",
     "LAYERS",
-    "MISSING_TOKENS",
+    "LAYER_NAMES_ZH",
     "SCHEMAS",
     "FieldSpec",
     "canonical_fields",
     "find_coordinate_columns",
-    "is_missing",
-    "kind_help",
-    "normalise_estate_status",
-    "normalise_facility_status",
-    "normalise_kind",
     "normalise_name",
     "parse_field_options",
-    "parse_number",
-    "parse_year",
     "resolve_columns",
 ]
 
@@ -158,66 +140,11 @@ COORDINATE_PAIRS: tuple[tuple[str, str], ...] = (
     ("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("经度", "纬度"), ("东经", "北纬"),
     ("x", "y"), ("x坐标", "y坐标"), ("坐标x", "坐标y"), ("pointx", "pointy"),
 )
-
-#: Accepted facility kinds (设施类型, :data:`planning.vocabulary.FACILITY_KINDS`).
-FACILITY_KINDS: tuple[str, ...] = tuple(vocabulary.FACILITY_KINDS)
-
-#: Chinese (and English) synonyms per facility kind; free text containing one of them is matched
-#: too, the longest synonym wins (so 街道综合养老服务中心 is a street centre, not a station).
-KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "community_station": (
-        "社区养老服务站", "社区养老服务中心", "日间照料中心", "老年人日间照料中心", "日间照料站",
-        "居家养老服务站", "居家养老服务中心", "社区居家养老服务站", "社区居家养老服务中心",
-        "长者照护之家", "托老所", "嵌入式养老服务机构", "养老服务站", "为老服务站", "老年服务站",
-        "长者服务站", "长者照护中心", "日托", "community_station", "community station", "day care",
-    ),
-    "street_centre": (
-        "街道综合养老服务中心", "乡镇综合养老服务中心", "镇综合养老服务中心", "区域养老服务中心",
-        "养老服务中心", "综合养老服务中心", "综合为老服务中心", "街道养老服务中心",
-        "street_centre", "street centre", "street center",
-    ),
-    "institution": (
-        "养老院", "敬老院", "老年养护院", "养护院", "特困人员供养服务机构", "供养服务机构",
-        "光荣院", "福利院", "社会福利院", "护理院", "养老机构", "老年公寓", "颐养院",
-        "institution", "nursing home",
-    ),
-    "rural_point": (
-        "农村互助幸福院", "互助幸福院", "幸福院", "助老餐点", "老年食堂", "长者食堂",
-        "农村互助养老服务点", "互助养老服务点", "互助养老点", "rural_point", "rural point",
-    ),
-}
-
-#: Cell values treated as missing (empty) in any field.
-MISSING_TOKENS: frozenset[str] = frozenset({
-    "", "-", "--", "—", "——", "/", "na", "n/a", "nan", "null", "none", "无", "暂无", "暂无资料",
-    "暂无数据", "未知", "不详", "缺失", "#n/a", "?", "？",
-})
-
-_ESTATE_STATUS: dict[str, tuple[str, ...]] = {
-    "new": ("新建", "new", "规划", "拟建", "在建", "待建", "规划新建", "新建小区", "planned"),
-    "existing": ("既有", "existing", "已建成", "已建", "建成", "老旧", "老旧小区", "现状", "现有",
-                 "旧", "old", "既有小区", "已建小区"),
-}
-_FACILITY_STATUS: dict[str, tuple[str, ...]] = {
-    # 在建 (under construction) counts as planned supply: it does not serve anybody yet.
-    "planned": ("规划", "拟建", "在建", "待建", "新建", "规划新建", "计划", "planned", "proposed",
-                "under construction"),
-    "existing": ("现状", "已建", "已建成", "建成", "既有", "现有", "运营", "运营中", "在营", "开业",
-                 "existing", "operating", "open"),
-}
 # fmt: on
 
 _OPEN_BRACKET_TAIL = re.compile(r"[(\[（【<《][^)\]）】>》]*$")
 _BRACKETS = re.compile(r"[(\[（【<《][^()\[\]（）【】<>《》]*[)\]）】>》]")
 _UNIT_TAIL = re.compile(r"(?:/|单位)?(?:m2|㎡|平方米|平米|户|人|张|个)$")
-_UNIT_WORDS = re.compile(r"m2|m\^2|平方米|平米")
-_SEPARATORS = re.compile(r"[\s_\-:：·.]+")
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-
-
-def _nfkc(text: str) -> str:
-    """Return ``text`` with full-width forms folded (NFKC), lower-cased and stripped."""
-    return unicodedata.normalize("NFKC", text).strip().lower()
 
 
 def normalise_name(name: object) -> str:
@@ -236,11 +163,11 @@ def normalise_name(name: object) -> str:
     str
         The normalised header, e.g. ``"建筑面积(㎡)" → "建筑面积"``, ``"Floor_Area" → "floorarea"``.
     """
-    text = _nfkc(str(name))
+    text = fold(str(name))
     stripped = _OPEN_BRACKET_TAIL.sub("", _BRACKETS.sub("", text))
     if stripped.strip():
         text = stripped
-    return _SEPARATORS.sub("", text)
+    return SEPARATORS.sub("", text)
 
 
 def _name_keys(name: object) -> tuple[str, ...]:
@@ -288,7 +215,7 @@ def resolve_columns(
     layer : str
         One of :data:`LAYERS`.
     field_map : mapping, optional
-        User mappings ``canonical → source column`` (from ``--field canonical=源列名``). They win
+        User mappings ``canonical → source column`` (the ``fields`` parameter). They win
         over automatic matches. Keys may be qualified with the layer (``"estates.households"``);
         keys qualified with another layer are ignored.
     file : str, optional
@@ -319,13 +246,13 @@ def resolve_columns(
             continue
         if canonical not in known:
             raise InputDataError(
-                f"--field {key}={source}: {canonical!r} is not a field of the {layer} layer "
+                f"{param('fields.' + key, source)}: {canonical!r} is not a field of the {layer} layer "
                 f"({LAYER_NAMES_ZH[layer]}){where}. Valid fields: {', '.join(sorted(known))}. "
                 f"Available columns: {', '.join(cols)}."
             )
         if source not in cols:
             raise InputDataError(
-                f"--field {key}={source}: the column {source!r} does not exist{where}. "
+                f"{param('fields.' + key, source)}: the column {source!r} does not exist{where}. "
                 f"Available columns (可用列): {', '.join(cols)}. Fix: spell the column exactly "
                 "as in the file's header row."
             )
@@ -368,7 +295,7 @@ def _truncations(alias: str) -> list[str]:
 
 
 def parse_field_options(options: Sequence[str]) -> dict[str, str]:
-    """Parse repeated ``--field canonical=源列名`` options.
+    """Parse ``canonical=源列名`` pairs (the command line's repeated field option).
 
     Parameters
     ----------
@@ -390,7 +317,8 @@ def parse_field_options(options: Sequence[str]) -> dict[str, str]:
         key, sep, value = option.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise InputDataError(
-                f"--field {option!r}: expected canonical=源列名, e.g. --field households=总户数."
+                f"{param('fields')} {option!r}: expected canonical=源列名, e.g. "
+                f"{param('fields.households', '总户数')}."
             )
         result[key.strip()] = value.strip()
     return result
@@ -419,139 +347,4 @@ def find_coordinate_columns(columns: Iterable[object]) -> tuple[str, str, str] |
         if x_col is not None and y_col is not None:
             pair = "x" if x_name in {"x", "x坐标", "坐标x", "pointx"} else "lon"
             return x_col, y_col, pair
-    return None
-
-
-def is_missing(value: object) -> bool:
-    """Return ``True`` for empty cells: None, NaN, NA and placeholders such as ``暂无`` or ``-``."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float | np.floating) and math.isnan(value):
-        return True
-    return isinstance(value, str) and _nfkc(value) in MISSING_TOKENS
-
-
-def _vocabulary_match(value: object, vocabulary: Mapping[str, tuple[str, ...]]) -> str | None:
-    """Return the key whose synonym equals or (longest) occurs in ``value``."""
-    if is_missing(value):
-        return None
-    text = _SEPARATORS.sub(" ", _nfkc(str(value))).strip()
-    compact = text.replace(" ", "")
-    best: tuple[int, str] | None = None
-    for key, synonyms in vocabulary.items():
-        for synonym in synonyms:
-            syn = _SEPARATORS.sub(" ", _nfkc(synonym)).strip()
-            if text == syn or compact == syn.replace(" ", ""):
-                return key
-            hit = syn in text or (" " not in syn and syn in compact)
-            if hit and (best is None or len(syn) > best[0]):
-                best = (len(syn), key)
-    return best[1] if best else None
-
-
-def normalise_kind(value: object) -> str | None:
-    """Classify a facility type (设施类型) into one of :data:`FACILITY_KINDS`.
-
-    Exact synonyms are matched first; otherwise the longest synonym contained in the text wins,
-    so ``"XX街道综合养老服务中心"`` → ``"street_centre"`` and ``"XX社区日间照料中心"`` →
-    ``"community_station"``.
-
-    Parameters
-    ----------
-    value : object
-        The cell value (type column or facility name).
-
-    Returns
-    -------
-    str or None
-        The canonical kind, or ``None`` when nothing matches or the value is empty.
-    """
-    return _vocabulary_match(value, KIND_SYNONYMS)
-
-
-def kind_help(lang: str = "en") -> str:
-    """Return the accepted facility kinds with their Chinese synonyms, for messages."""
-    parts = []
-    for kind, synonyms in KIND_SYNONYMS.items():
-        zh = [s for s in synonyms if not s.isascii()]
-        parts.append(f"{kind} ({'、'.join(zh)})")
-    joiner = "；" if lang == "zh" else "; "
-    return joiner.join(parts)
-
-
-def normalise_estate_status(value: object) -> str | None:
-    """Return ``"new"`` (新建), ``"existing"`` (既有) or ``None`` for an estate status cell.
-
-    ``新建``/``规划``/``在建`` → new; ``既有``/``已建成``/``老旧``/``现状`` → existing.
-    """
-    return _vocabulary_match(value, _ESTATE_STATUS)
-
-
-def normalise_facility_status(value: object) -> str | None:
-    """Return ``"existing"`` (现状), ``"planned"`` (规划) or ``None`` for a facility status cell.
-
-    ``现状``/``已建``/``运营`` → existing; ``规划``/``拟建``/``在建``/``新建`` → planned (a facility
-    under construction does not serve anybody yet, so it counts as planned supply).
-    """
-    return _vocabulary_match(value, _FACILITY_STATUS)
-
-
-def parse_number(value: object) -> float | None:
-    """Parse a number that may carry units or thousands separators.
-
-    Parameters
-    ----------
-    value : object
-        E.g. ``1200``, ``"1,200"``, ``"1200户"``, ``"约 350 ㎡"``, ``"１２００"`` (full-width),
-        ``"1.2万"`` (= 12 000).
-
-    Returns
-    -------
-    float or None
-        ``None`` when the cell is empty or holds no single number (``"暂无"``, ``"100-200"``).
-    """
-    if is_missing(value):
-        return None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | np.integer | np.floating):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    text = _UNIT_WORDS.sub("", _nfkc(str(value)).replace(",", "").replace("，", ""))
-    numbers = _NUMBER.findall(text)
-    if len(numbers) != 1:
-        return None
-    rest = text.replace(numbers[0], "", 1)
-    if re.search(r"\d", rest):
-        return None
-    number = float(numbers[0]) * (10000.0 if "万" in rest else 1.0)
-    return number if math.isfinite(number) else None
-
-
-def parse_year(value: object) -> int | None:
-    """Parse a build year (建成年代): ``2004``, ``"2004年"``, ``"2004-05-01"``, ``"90年代"``.
-
-    Returns
-    -------
-    int or None
-        The year, or ``None`` when no plausible year (1800–2200) is found. Two-digit decades
-        (``"90年代"``) are read as 19xx.
-    """
-    if is_missing(value):
-        return None
-    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-        if not math.isfinite(float(value)):
-            return None
-        year = int(value) if float(value).is_integer() else None
-        return year if year is not None and 1800 <= year <= 2200 else None
-    text = _nfkc(str(value))
-    match = re.search(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)", text)
-    if match:
-        return int(match.group(1))
-    match = re.fullmatch(r"(\d\d)年代", text)
-    if match:
-        return 1900 + int(match.group(1))
-    number = parse_number(text)
-    if number is not None and number.is_integer() and 1800 <= number <= 2200:
-        return int(number)
     return None
