@@ -48,7 +48,7 @@ def test_sample_frames_give_the_same_layers_as_the_file() -> None:
     assert frame_report.rows_read == file_report.rows_read
     assert frame_report.rows_kept == file_report.rows_kept
     assert frame_report.rows_read["estates"] == 233
-    assert frame_report.files == {layer: f"{layer} ({'GeoDataFrame'})" for layer in LAYERS}
+    assert frame_report.files == {layer: f"{layer} (GeoDataFrame)" for layer in LAYERS}
 
 
 def test_frames_are_not_modified(tmp_path: Path) -> None:
@@ -231,3 +231,35 @@ def test_projected_data_is_never_shifted(caplog: pytest.LogCaptureFixture) -> No
         r for r in caplog.records if "BD09 coordinate system given for it was ignored" in r.message
     ]
     assert [r.message.split(" ")[0] for r in ignored] == ["estate", "candidates"]
+
+
+def test_projected_xy_table_needs_its_crs() -> None:
+    table = pd.DataFrame({"户数": [100, 200], "X": [530600.0, 531600.0], "Y": [3378600.0] * 2})
+    _, report = load_estates(table)
+    assert [p.code for p in report.errors] == ["xy_needs_crs"]
+    assert "530600, 3378600" in report.errors[0].message
+    estates, report = load_estates(table, crs=4547)
+    assert report.usable
+    assert estates.crs.to_epsg() == 4547
+    assert estates.geometry.iloc[0].distance(estates.geometry.iloc[1]) == pytest.approx(1000.0)
+
+
+def test_review_reads_proposals_and_gates_from_frames() -> None:
+    from planning.review.inputs import ProposalOptions, read_gates, read_proposals
+
+    table = pd.DataFrame(
+        {"小区名称": ["拟建A"], "经度": [float(BD_LON[0])], "纬度": [float(BD_LAT[0])]}
+    )
+    before = table.copy(deep=True)
+    options = ProposalOptions(households=800, status="new", planned_floor_m2=160.0)
+    proposals = read_proposals(table, options=options, coords="bd09")
+    pd.testing.assert_frame_equal(table, before)
+    assert proposals["households"].tolist() == [800]
+    assert proposals["name"].tolist() == ["拟建A"]
+    assert np.abs(_coordinates(proposals) - WGS[:1]).max() < 1e-8
+    gates = pd.DataFrame({"经度": [float(BD_LON[0])], "纬度": [float(BD_LAT[0])]})
+    linked = read_gates(gates, None, proposals.to_crs(32650), coords="bd09")
+    assert linked["estate_id"].tolist() == ["P1"]  # within 50 m of the proposal: its gate
+    with pytest.raises(InputDataError, match=r"estate \(DataFrame\)") as info:
+        read_proposals(table.drop(columns=["经度", "纬度"]), options=options)
+    assert "no geometry and no longitude/latitude columns" in str(info.value)

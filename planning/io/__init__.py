@@ -3,7 +3,10 @@
 * :func:`read_table` — open a GeoPackage, Shapefile, GeoJSON, CSV or XLSX file as it is.
 * :func:`load_inputs`, :func:`load_estates`, :func:`load_facilities`, :func:`load_gates`,
   :func:`load_streets` — canonical, checked layers in one metric CRS, plus a
-  :class:`~planning.validation.ValidationReport`.
+  :class:`~planning.validation.ValidationReport`; each layer a file, a GeoDataFrame (any CRS) or
+  a DataFrame with lon/lat columns (:mod:`planning.io.frames`).
+* :mod:`planning.io.points` — the one reader of locations: coordinate columns, and GCJ-02/BD-09
+  longitude/latitude converted to WGS-84 (used by the loaders, the estate review and siting).
 * :class:`LayerRef`, :func:`resolve_layer` — a file and the layer of a role in it.
 * :func:`atomic_path` / :func:`write_atomic` — write outputs via a temporary file that is renamed
   into place only on success.
