@@ -38,6 +38,8 @@ def param(name: str, value: object = None) -> str:
     'pass coords="bd09"'
     >>> render_params(f"map it with {param('fields.households', '总户数')}")
     'map it with fields={"households": "总户数"}'
+    >>> render_params(f"run again with {param('download', True)}")
+    'run again with download=True'
     """
     return f"⟦{name}⟧" if value is None else f"⟦{name}={value}⟧"
 
@@ -46,7 +48,7 @@ def _python_style(name: str, value: str | None) -> str:
     head, _, key = name.partition(".")
     if value is None:
         return f"{head}={{{key!r}: …}}".replace("'", '"') if key else f"{head}="
-    shown = value if _is_number(value) else f'"{value}"'
+    shown = value if _is_number(value) or value in ("True", "False") else f'"{value}"'
     return f'{head}={{"{key}": {shown}}}' if key else f"{head}={shown}"
 
 

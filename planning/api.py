@@ -142,18 +142,11 @@ def load_inputs(
 
 
 def _read_barriers(barriers: Any, layer: str | None, crs: CRS) -> gpd.GeoDataFrame | None:
+    """Return the barrier polygons as a GeoDataFrame in ``crs`` (kept to draw on maps)."""
     if barriers is None:
         return None
     if isinstance(barriers, str | Path):
-        ref = resolve_layer(LayerRef(Path(barriers), layer), "barriers")
-        if not ref.path.exists():
-            raise InputFileError(f"{ref.path}: barriers file not found ({param('barriers')}).")
-        try:
-            barriers = gpd.read_file(ref.path, layer=ref.layer)
-        except Exception as error:  # pyogrio raises several kinds for unreadable files
-            raise InputFileError(
-                f"{ref.path}: cannot read the barrier polygons ({error})."
-            ) from error
+        barriers = networks.read_barriers(barriers, layer)
     if isinstance(barriers, gpd.GeoSeries):
         barriers = gpd.GeoDataFrame(geometry=barriers)
     if not isinstance(barriers, gpd.GeoDataFrame):

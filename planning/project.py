@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planning._errors import InputFileError
+from planning._errors import InputFileError, param
 from planning.io.sources import LayerRef
 
 if TYPE_CHECKING:  # the GIS stack loads when a project runs (fast --help)
@@ -208,7 +208,7 @@ def spec_from_results(results_dir: Path) -> ProjectSpec:
         project = summary["parameters"]["project"]
     except FileNotFoundError as error:
         raise InputFileError(
-            f"{path} not found: give the folder an audit wrote (--audit DIR)."
+            f"{path} not found: give the results folder an audit wrote ({param('audit')})."
         ) from error
     except (KeyError, ValueError) as error:
         raise InputFileError(

@@ -25,9 +25,8 @@ def _p(x: float, y: float) -> Point:
     return Point(X0 + x, Y0 + y)
 
 
-def write_minicity(folder: Path) -> Path:
-    """Write the mini city as one GeoPackage with layers estates, facilities, streets, roads, river."""
-    path = folder / "minicity.gpkg"
+def minicity_layers() -> dict[str, gpd.GeoDataFrame]:
+    """Return the mini city's layers: estates, facilities, streets, roads, river."""
     estates = gpd.GeoDataFrame(
         {
             "estate_id": ["E1", "E2", "E3", "E4", "E5", "E6"],
@@ -81,13 +80,19 @@ def write_minicity(folder: Path) -> Path:
     river = gpd.GeoDataFrame(
         {"name": ["示例河"]}, geometry=[box(X0 - 100, Y0 + 150, X0 + 2100, Y0 + 250)], crs=CRS
     )
-    for name, frame in (
-        ("estates", estates),
-        ("facilities", facilities),
-        ("streets", streets),
-        ("roads", roads),
-        ("river", river),
-    ):
+    return {
+        "estates": estates,
+        "facilities": facilities,
+        "streets": streets,
+        "roads": roads,
+        "river": river,
+    }
+
+
+def write_minicity(folder: Path) -> Path:
+    """Write the mini city as one GeoPackage with layers estates, facilities, streets, roads, river."""
+    path = folder / "minicity.gpkg"
+    for name, frame in minicity_layers().items():
         frame.to_file(path, layer=name, driver="GPKG")
     return path
 

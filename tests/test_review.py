@@ -265,7 +265,9 @@ def test_without_existing_estates_reports_new_estate_alone(grid: Path, tmp_path:
     assert fac["flag"] is None
     assert fac["ratio_after"] == pytest.approx(150 / 8.5, abs=0.01)  # new households only
     assert sharing["verdict"] == "report"
-    assert "existing_estates=" in sharing["note"]  # names the parameter that adds them
+    assert "未提供现有小区数据" in sharing["note"]
+    assert "=" not in sharing["note"]  # names data, not options
+    assert "--" not in sharing["note"]
 
 
 # ---------------------------------------------------------------------------- outputs

@@ -27,7 +27,7 @@ def estate_origins(
     Returns
     -------
     origins : GeoDataFrame
-        Columns ``gate_id`` (None for representative points) and ``geometry``.
+        Columns ``gate_id`` (missing for representative points) and ``geometry``.
     groups : ndarray of int
         Estate row of every origin.
 
@@ -39,8 +39,8 @@ def estate_origins(
     >>> gates = gpd.GeoDataFrame({"gate_id": ["g1"], "estate_id": ["B"]},
     ...     geometry=[shapely.Point(20, 5)])
     >>> origins, groups = estate_origins(estates, gates)
-    >>> origins["gate_id"].tolist(), groups.tolist()
-    (['g1', None], [1, 0])
+    >>> origins["gate_id"].isna().tolist(), groups.tolist()
+    ([False, True], [1, 0])
     """
     position = pd.Series(np.arange(len(estates)), index=estates["estate_id"].astype(str))
     position = position[~position.index.duplicated()]

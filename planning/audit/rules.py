@@ -14,7 +14,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planning._errors import param, render_params
 from planning.analysis.admin_rules import (
     RuleCheck,
     count_per_unit,
@@ -162,8 +161,7 @@ def _admin_unit_coverage(rule: Rule, t: _Tables) -> RuleCheck:
     street_ids = t.facilities.get("street_id", pd.Series(dtype=object))
     if t.streets["geometry"].isna().all() and not street_ids.notna().any():
         # Rendered now: the detail is written into summary.json, the workbook and the report.
-        detail = f"no streets layer ({param('streets')}) and no street names on the facilities"
-        return _no_data(rule, render_params(detail))
+        return _no_data(rule, "no streets layer and no street names on the facilities")
     share, counts, ids = street_centre_coverage(t.streets, t.facilities, rule.facility_kinds)
     return _judged(
         rule,

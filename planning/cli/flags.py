@@ -29,7 +29,8 @@ def _flag(name: str) -> Flag:
             return f"--{key.replace('_', '-')}-layer" + ("" if value is None else f" {value}")
         if key is not None:  # mapping parameters: --field households=总户数, --coords estates=bd09
             return f"{option} {key}=" + ("…" if value is None else value)
-        return option if value is None else f"{option} {value}"
+        # A switch (``download=True``) is the bare option.
+        return option if value in (None, "True") else f"{option} {value}"
 
     return spell
 
@@ -57,5 +58,7 @@ def render(text: str) -> str:
     'pass --coords bd09 or --field households=总户数'
     >>> render(f"say which: {param('layers.estates', '小区')}")
     'say which: --estates-layer 小区'
+    >>> render(f"run again with {param('download', True)}")
+    'run again with --download'
     """
     return render_params(text, FLAGS)

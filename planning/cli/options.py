@@ -112,7 +112,7 @@ def parse_coords(values: list[str] | str) -> str | dict[str, str]:
     >>> parse_coords(["bd09"])
     'bd09'
     >>> parse_coords(["estates=bd09", "facilities=gcj02"])
-    {'estates': 'bd09', 'facilities': 'gcj02'}
+    {'estates': 'bd09', 'facilities': 'gcj02', 'gates': 'wgs84', 'streets': 'wgs84'}
     """
     items = [values] if isinstance(values, str) else list(values)
     per_layer: dict[str, str] = {}

@@ -28,7 +28,6 @@ import pandas as pd
 import shapely
 
 from planning import network
-from planning._errors import param, render_params
 from planning._options import check_bool, check_choice, check_number
 from planning.analysis.origins import estate_origins
 from planning.network.paths import group_min
@@ -242,11 +241,8 @@ def land_verdict(
     )
     note = f"{residents:g} 人（{source}）× {rate:g} m²/人" if rate is not None else ""
     if planned_m2 is None:
-        # Rendered now: the note is written into review.json, the sheet and the workbook.
-        note += render_params(
-            f"；未给出规划用地面积（{param('planned_land_m2')} 或 planned_land_m2 列），仅报告 "
-            "no planned land given"
-        )
+        # The note goes into the sheet handed to an applicant: it names data, not options.
+        note += "；未给出规划养老服务用地面积，仅报告 no planned land given"
     return RuleVerdict(
         rule.id,
         rule.kind,

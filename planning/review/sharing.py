@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from planning import network
-from planning._errors import param, render_params
 from planning.analysis.origins import estate_origins
 from planning.review.common import Verdict, citation_dict
 from planning.rules import Rule, Ruleset
@@ -180,9 +179,9 @@ class SharingContext:
             )
         if not given:
             verdict: Verdict = "report"
-            # Rendered now: the note is written into review.json, the sheet and the workbook.
-            note = render_params(
-                f"未提供现有小区（{param('existing_estates')}），仅按本小区户数计算比值 "
+            # The note goes into the sheet handed to an applicant: it names data, not options.
+            note = (
+                "未提供现有小区数据，仅按本小区户数计算比值 "
                 "no existing estates given: ratios use the new households alone"
             )
         elif rule is None or rate is None:
