@@ -146,3 +146,12 @@ def test_failed_write_leaves_old_file(tmp_path: Path, monkeypatch):
         render_png(folder)
     assert (folder / "gap_map.png").read_bytes() == b"old"
     assert not list(folder.glob(".*.tmp"))
+
+
+def test_pdf_skipped_names_the_extra(results_dir: Path, tmp_path: Path, monkeypatch, caplog):
+    from planning.maps import report
+
+    monkeypatch.setattr(report, "pdf_available", lambda: False)
+    with caplog.at_level("WARNING", logger="planning.maps.report"):
+        assert report.render_report_pdf(results_dir, tmp_path / "r.pdf") is None
+    assert "eldercare-planning[pdf]" in caplog.text

@@ -111,15 +111,15 @@ def test_pbf_gives_the_same_network_as_xml(tmp_path: Path) -> None:
     assert from_pbf.arrays_equal(from_xml)
 
 
-def test_pbf_without_osmium_says_what_to_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pbf_without_the_extra_names_it(tmp_path, monkeypatch):
     import sys
 
-    from planning._errors import NetworkError
+    import planning
+    from planning.network.osm import from_osm_file
 
-    pbf = tmp_path / "x.osm.pbf"
-    pbf.write_bytes(b"not really")
-    monkeypatch.setitem(sys.modules, "osmium", None)
-    with pytest.raises(NetworkError, match="pip install osmium"):
-        from_osm_file(pbf, use_cache=False)
+    monkeypatch.setitem(sys.modules, "osmium", None)  # "import osmium" now raises ImportError
+    path = tmp_path / "town.osm.pbf"
+    path.write_bytes(b"not really a pbf")
+    with pytest.raises(planning.MissingDependencyError, match=r"\[pbf\]") as caught:
+        from_osm_file(path, "EPSG:32650", use_cache=False)
+    assert "eldercare-planning[pbf]" in str(caught.value)

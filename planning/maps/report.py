@@ -313,7 +313,8 @@ def render_report_pdf(
     language = check_lang(lang)
     if not pdf_available():
         logger.warning(
-            "PDF report skipped: WeasyPrint is not installed (pip install weasyprint); "
+            "PDF report skipped: it needs the optional [pdf] extra "
+            "(pip install 'eldercare-planning[pdf]'; WeasyPrint also needs the Pango library). "
             "report.html can be printed to PDF from a browser instead."
         )
         return None

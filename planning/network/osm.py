@@ -19,7 +19,13 @@ import pandas as pd
 import shapely
 
 from planning import settings
-from planning._errors import DownloadNotAllowedError, InputFileError, NetworkError, param
+from planning._errors import (
+    DownloadNotAllowedError,
+    InputFileError,
+    MissingDependencyError,
+    NetworkError,
+    param,
+)
 from planning.network._crs import resolve_crs
 from planning.network.barriers import barrier_cache_key, finish_network
 from planning.network.cache import cached, hash_inputs
@@ -118,9 +124,9 @@ def _read_pbf(path: Path, simplify: bool) -> nx.MultiDiGraph:
     try:
         import osmium
     except ImportError as exc:
-        raise NetworkError(
-            f"{path}: reading .osm.pbf needs the optional package 'osmium' (pyosmium): "
-            "`pip install osmium`, or convert the file to .osm XML first "
+        raise MissingDependencyError(
+            f"{path}: reading .osm.pbf needs the optional [pbf] extra (pyosmium): "
+            "pip install 'eldercare-planning[pbf]', or convert the file to .osm XML first "
             "(e.g. `osmium cat in.osm.pbf -o out.osm`)."
         ) from exc
     import osmnx as ox
