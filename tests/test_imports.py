@@ -140,4 +140,4 @@ def test_the_graph_sees_lazy_imports():
     # A function-level import is an edge: the CLI's lazy import of the project module counts.
     graph = _graph()
     assert graph.has_edge("planning.cli.main", "planning.project")
-    assert graph.has_edge("planning.api", "planning.audit")
+    assert graph.has_edge("planning.api.analysis", "planning.audit")

@@ -1,0 +1,140 @@
+"""Auditing and siting (合规评估与选址)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from planning import network as networks
+from planning._errors import OptionError
+from planning.api._sources import as_source, check_network, ruleset_of, split_source
+from planning.api.loading import network_summary
+from planning.audit import AuditOptions, run_audit
+from planning.audit.result import Measure
+from planning.io import Inputs
+from planning.results import AuditResult, SitingResult
+from planning.rules import Ruleset
+from planning.siting import SitingOptions, read_candidates, site_centres
+from planning.siting.adapter import SitingKind, SitingMethod
+
+Progress = Callable[[str], None]
+
+
+def audit(
+    inputs: Inputs,
+    network: networks.WalkNetwork,
+    rules: str | Path | Ruleset = "national",
+    *,
+    measure: Measure | None = None,
+    walk_speed: float | None = None,
+    include_planned: bool = False,
+    max_snap_m: float | None = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Audit floor area per 100 households and the service circles (合规评估).
+
+    Parameters
+    ----------
+    inputs : Inputs
+        From :func:`load_inputs`.
+    network : WalkNetwork
+        From :func:`load_network`, in the inputs' CRS.
+    rules : str, Path or Ruleset
+        Ruleset id or Chinese name (``"national"``, ``"大冶"``), a TOML file, or a Ruleset.
+    measure : {"distance", "time"}, optional
+        Circles by GB 50180 distance or by walking time; the ruleset's choice when None.
+    walk_speed : float, optional
+        Elderly walking speed (m/s) for ``measure="time"``.
+    include_planned : bool
+        Count planned facilities (规划) in the service circles.
+    max_snap_m : float, optional
+        Longest connector to the network (m); ``settings.max_snap_m`` when None.
+    progress : callable, optional
+        Receives a short message at each step.
+
+    Returns
+    -------
+    AuditResult
+        ``.estates``, ``.facilities``, ``.streets``, ``.summary``, ``.rules``; ``.write(dir)``,
+        ``.explore()``.
+    """
+    if not isinstance(inputs, Inputs):
+        raise OptionError(
+            f"inputs={type(inputs).__name__}: give what planning.load_inputs returned.", "inputs"
+        )
+    check_network(network)
+    options = AuditOptions(walk_speed, measure, include_planned, max_snap_m)
+    core = run_audit(
+        inputs,
+        ruleset_of(rules),
+        network,
+        options=options,
+        barriers=network.barrier_polygons,
+        progress=progress,
+    )
+    core.parameters["network"] = network_summary(network.report)
+    return AuditResult.from_audit(core)
+
+
+def site(
+    result: AuditResult,
+    *,
+    new: int | None = None,
+    target_coverage: float | None = None,
+    candidates: str | Path | pd.DataFrame | None = None,
+    candidates_layer: str | None = None,
+    coords: str | None = None,
+    kind: SitingKind = "community_station",
+    floor_m2: float | None = None,
+    spacing_m: float = 250.0,
+    tier: str | None = None,
+    time_limit_s: float = 60.0,
+    method: SitingMethod = "auto",
+) -> SitingResult:
+    """Propose sites for new centres (选址) that raise service-circle coverage.
+
+    Parameters
+    ----------
+    result : AuditResult
+        The audit (existing coverage, network, tiers).
+    new : int, optional
+        Open this many centres covering the most households (MCLP).
+    target_coverage : float, optional
+        Fewest centres reaching this household share, e.g. 0.95 (set cover).
+    candidates : path or (Geo)DataFrame, optional
+        Candidate sites (vacant lots, idle public buildings 闲置用房) with optional
+        ``candidate_id``, ``required``/``excluded`` flags; a grid over uncovered estates when None.
+    candidates_layer, coords : optional
+        Layer of a multi-layer candidates file; lon/lat system of a candidates table.
+    kind, floor_m2, spacing_m, tier, time_limit_s, method
+        See :class:`~planning.siting.SitingOptions`.
+
+    Returns
+    -------
+    SitingResult
+        ``.proposals`` (ranked), ``.summary`` (before/after), ``.audit`` (the audit with the
+        proposals, for ``write``/``explore``).
+    """
+    if not isinstance(result, AuditResult):
+        raise OptionError(
+            f"result={type(result).__name__}: give what planning.audit returned.", "result"
+        )
+    options = SitingOptions(
+        n_new=new,
+        target_coverage=target_coverage,
+        kind=kind,
+        floor_m2=floor_m2,
+        spacing_m=spacing_m,
+        tier=tier,
+        time_limit_s=time_limit_s,
+        method=method,
+    )
+    frame = None
+    if candidates is not None:
+        path, layer = split_source(as_source(candidates, "candidates", candidates_layer))
+        frame = read_candidates(path, layer=layer, crs=result.estates.crs, coords=coords)
+    outcome = site_centres(result, options, frame)
+    sited = result.with_proposals(outcome.proposals, outcome.summary)
+    return SitingResult(outcome.proposals, outcome.solution, outcome.summary, audit=sited)

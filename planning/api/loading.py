@@ -1,0 +1,199 @@
+"""Loading inputs and the walking network (数据读取与路网构建)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+from pyproj import CRS
+
+from planning import io, settings
+from planning import network as networks
+from planning._errors import InputFileError, OptionError, param
+from planning._options import check_bool
+from planning.api._sources import Source, as_source, ruleset_of, split_source
+from planning.io import Inputs
+from planning.io.sources import LayerRef, resolve_layer
+from planning.rules import Ruleset
+
+
+def load_inputs(
+    estates: Source,
+    facilities: Source | None = None,
+    gates: Source | None = None,
+    streets: Source | None = None,
+    *,
+    coords: str | Mapping[str, str] | None = None,
+    fields: Mapping[str, str] | None = None,
+    layers: Mapping[str, str] | None = None,
+    crs: Any = None,
+    rules: str | Path | Ruleset = "national",
+    raise_on_error: bool = True,
+) -> Inputs:
+    """Read, check and project the input layers (小区, 养老设施, 出入口, 街道).
+
+    Parameters
+    ----------
+    estates : path, GeoDataFrame or DataFrame
+        Residential estates 居住小区 (polygons or points; a table with lon/lat columns).
+    facilities, gates, streets : path, GeoDataFrame or DataFrame, optional
+        Elderly-care facilities 养老服务设施, estate gates 小区出入口, streets 街道/乡镇.
+    coords : {"wgs84", "gcj02", "bd09"} or mapping, optional
+        System of longitude/latitude data (Amap/Gaode ``gcj02``, Baidu ``bd09``), one for all
+        layers or per layer (``{"estates": "bd09"}``); converted to WGS-84.
+    fields : mapping, optional
+        Canonical field to source column, e.g. ``{"households": "总户数"}``.
+    layers : mapping, optional
+        Layer (GeoPackage) or sheet (XLSX) per input, e.g. ``{"estates": "小区"}``; a multi-layer
+        GeoPackage without one is read by the usual layer names.
+    crs : CRS-like or mapping, optional
+        CRS of files that carry none.
+    rules : str, Path or Ruleset
+        Gives the year from which an estate without a status counts as new.
+    raise_on_error : bool
+        Raise :class:`~planning.InputDataError` listing every problem when the data is unusable;
+        otherwise return the inputs with their ``report`` to inspect.
+
+    Returns
+    -------
+    Inputs
+        The layers in one local metric CRS, with ``report`` (the validation report).
+    """
+    check_bool("raise_on_error", raise_on_error)
+    ruleset = ruleset_of(rules)
+    names = dict(layers or {})
+    sources = {
+        role: as_source(value, role, names.get(role))
+        for role, value in (
+            ("estates", estates),
+            ("facilities", facilities),
+            ("gates", gates),
+            ("streets", streets),
+        )
+    }
+    split = {role: split_source(source) for role, source in sources.items()}
+    paths = {role: path for role, (path, _) in split.items()}
+    resolved = {role: layer for role, (_, layer) in split.items() if layer}
+    inputs, report = io.load_inputs(
+        paths["estates"],
+        paths["facilities"],
+        paths["gates"],
+        paths["streets"],
+        layers={**names, **resolved},
+        fields=fields,
+        coords=coords,
+        crs=crs,
+        new_estate_cutoff_year=ruleset.parameters.new_estate_cutoff_year,
+    )
+    if raise_on_error:
+        report.raise_if_unusable()
+    return inputs
+
+
+def _read_barriers(barriers: Any, layer: str | None, crs: CRS) -> gpd.GeoDataFrame | None:
+    """Return the barrier polygons as a GeoDataFrame in ``crs`` (kept to draw on maps)."""
+    if barriers is None:
+        return None
+    if isinstance(barriers, str | Path):
+        barriers = networks.read_barriers(barriers, layer)
+    if isinstance(barriers, gpd.GeoSeries):
+        barriers = gpd.GeoDataFrame(geometry=barriers)
+    if not isinstance(barriers, gpd.GeoDataFrame):
+        raise OptionError(
+            f"barriers={type(barriers).__name__}: give a file path or a GeoDataFrame of polygons.",
+            "barriers",
+        )
+    if barriers.crs is None:
+        raise InputFileError(
+            "The barrier polygons have no CRS; set one (GeoDataFrame.set_crs) or add a .prj."
+        )
+    return barriers[[barriers.geometry.name]].to_crs(crs)
+
+
+def load_network(
+    source: str | Path | gpd.GeoDataFrame | None = None,
+    *,
+    crs: Any = None,
+    layer: str | None = None,
+    barriers: str | Path | gpd.GeoDataFrame | None = None,
+    barriers_layer: str | None = None,
+    place: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    download: bool = False,
+    use_cache: bool = True,
+) -> networks.WalkNetwork:
+    """Build the walking network (步行路网) from a file, centre-lines or OpenStreetMap.
+
+    Parameters
+    ----------
+    source : path or GeoDataFrame, optional
+        ``.osm``/``.osm.pbf``, ``.graphml``, or road centre-lines (GeoPackage, Shapefile,
+        GeoJSON, or a GeoDataFrame of lines).
+    crs : CRS-like or Inputs
+        The projected CRS to work in; pass the :class:`~planning.io.Inputs` to use theirs.
+    layer : str, optional
+        Layer of a multi-layer centre-line file (by the usual names when None).
+    barriers : path or GeoDataFrame, optional
+        Polygons that block walking (rivers, rail); crossing edges are removed except bridges.
+    barriers_layer : str, optional
+        Layer of a multi-layer barriers file.
+    place, bbox : optional
+        OpenStreetMap place name, or (west, south, east, north) in degrees, instead of
+        ``source``; downloaded once with ``download=True``, then cached.
+    download : bool
+        Allow downloading for this call only (offline by default).
+    use_cache : bool
+        Re-use a network built before from the same inputs.
+
+    Returns
+    -------
+    WalkNetwork
+        With ``report`` (components, dead ends, barrier edges) and ``barrier_polygons``.
+    """
+    check_bool("download", download)
+    check_bool("use_cache", use_cache)
+    if isinstance(crs, Inputs):
+        crs = crs.crs
+    if crs is None:
+        raise OptionError(
+            f"Give the CRS to build the network in: {param('crs')} with a projected CRS, or "
+            "crs=inputs to use the inputs' one.",
+            "crs",
+        )
+    target = CRS.from_user_input(crs)
+    if sum(x is not None for x in (source, place, bbox)) != 1:
+        raise OptionError(
+            f"Give one network source: a file or GeoDataFrame, {param('place')} or {param('bbox')}.",
+            "source",
+        )
+    polygons = _read_barriers(barriers, barriers_layer, target)
+    with settings.override(allow_download=settings.allow_download or download):
+        if place is not None:
+            net = networks.from_place(place, target, barriers=polygons, use_cache=use_cache)
+        elif bbox is not None:
+            net = networks.from_bbox(bbox, target, barriers=polygons, use_cache=use_cache)
+        elif isinstance(source, gpd.GeoDataFrame):
+            net = networks.from_centrelines(source, target, barriers=polygons, use_cache=use_cache)
+        else:
+            ref = resolve_layer(LayerRef(Path(str(source)), layer), "network")
+            if not ref.path.exists():
+                raise InputFileError(f"{ref.path}: network file not found.")
+            extra = {"layer": ref.layer} if ref.layer else {}
+            net = networks.load_network(
+                ref.path, target, barriers=polygons, use_cache=use_cache, **extra
+            )
+    net.barrier_polygons = polygons
+    return net
+
+
+def network_summary(report: networks.BuildReport) -> dict[str, Any]:
+    """Return a network's build report as ``summary.json`` records it (stable across re-runs)."""
+    data = dict(report.to_dict())
+    data.pop("cache_hit", None)
+    data.pop("cache_key", None)
+    ends = data.pop("dangling_ends", [])
+    data["dangling_ends"] = len(ends)
+    data["dangling_ends_first"] = [[round(x, 1), round(y, 1)] for x, y in ends[:20]]
+    return data
