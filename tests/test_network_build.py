@@ -387,3 +387,17 @@ def test_a_cycle_would_be_seen() -> None:
 @pytest.mark.parametrize("path", sorted(NETWORK.glob("*.py")), ids=lambda p: p.name)
 def test_network_module_is_short(path: Path) -> None:
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 500
+
+
+def test_pbf_without_the_extra_names_it(tmp_path, monkeypatch):
+    import sys
+
+    import planning
+    from planning.network.osm import from_osm_file
+
+    monkeypatch.setitem(sys.modules, "osmium", None)  # "import osmium" now raises ImportError
+    path = tmp_path / "town.osm.pbf"
+    path.write_bytes(b"not really a pbf")
+    with pytest.raises(planning.MissingDependencyError, match=r"\[pbf\]") as caught:
+        from_osm_file(path, "EPSG:32650", use_cache=False)
+    assert "eldercare-planning[pbf]" in str(caught.value)
