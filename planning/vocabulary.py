@@ -63,6 +63,7 @@ UNITS: Words = MappingProxyType(
         "count": ("个", "count"),
         "ratio": ("比例", "ratio"),
         "per_1000_elderly": ("每千名老年人", "per 1,000 elderly"),
+        "m2": ("㎡", "m²"),
     }
 )
 
@@ -82,6 +83,91 @@ EVIDENCE_LEVELS: Words = MappingProxyType(
         "plan": ("规划原文", "plan text"),
         "found": ("公开资料", "public source"),
         "memory": ("未核实", "unverified"),
+    }
+)
+
+
+#: Ownership of a facility (举办性质): 公办, 公建民营, 民办.
+OWNERSHIP: Words = MappingProxyType(
+    {
+        "public": ("公办", "public"),
+        "public_private": ("公建民营", "publicly built, privately run"),
+        "private": ("民办", "private"),
+    }
+)
+
+#: Administrative level a facility serves (设施层级): 县级, 乡镇（街道）级, 村级, 社区级.
+FACILITY_LEVELS: Words = MappingProxyType(
+    {
+        "county": ("县级", "county"),
+        "township": ("乡镇（街道）级", "township/street"),
+        "village": ("村级", "village"),
+        "community": ("社区级", "community"),
+    }
+)
+
+#: Named roles of facilities that plans single out (设施职能).
+FACILITY_ROLES: Words = MappingProxyType(
+    {
+        "welfare_home": ("社会福利院", "welfare home"),
+        "guidance_centre": ("养老服务指导中心", "elderly-care guidance centre"),
+        "regional_centre": ("区域养老服务中心", "regional elderly-care centre"),
+        "meal_point": ("助餐点", "meal point"),
+        "mutual_aid": ("互助养老点", "mutual-aid point"),
+    }
+)
+
+#: Types of admin units (行政单元类型) in the streets and villages layers.
+ADMIN_UNIT_TYPES: Words = MappingProxyType(
+    {
+        "street": ("街道", "street"),
+        "township": ("乡镇", "township"),
+        "village": ("村", "village"),
+        "community": ("社区", "community"),
+    }
+)
+
+#: Planning zones (规划分区) a rule can be limited to.
+ZONES: Words = MappingProxyType(
+    {
+        "main_urban_area": ("主城区", "main urban area"),
+        "central_urban_area": ("中心城区", "central urban area"),
+        "urban_area": ("城区", "urban area"),
+        "township": ("乡镇", "townships"),
+        "rural": ("农村", "rural area"),
+    }
+)
+
+#: Why a rule judges (达标/不达标) or only reports its figure (判定依据).
+RULE_BASES: Words = MappingProxyType(
+    {
+        "plan": ("判定：数值见本地规划原文", "judged: the figure is in the local plan"),
+        "standard": ("判定：数值见国家标准", "judged: the figure is in a national standard"),
+        "public_source": (
+            "判定：全国默认值，数值见公开资料",
+            "judged: national default, figure found in a public source",
+        ),
+        "memory": (
+            "判定：数值出处未核实（规则集要求判定）",
+            "judged: figure unverified (the ruleset asks for a verdict)",
+        ),
+        "not_in_plan": (
+            "仅报告：本地规划未规定该数值（沿用上级默认值）",
+            "report only: the local plan does not state this figure (inherited default)",
+        ),
+        "unverified": (
+            "仅报告：数值出处未核实",
+            "report only: the figure is recalled, not verified",
+        ),
+        "no_figure": ("仅报告：规划未给出数值", "report only: the plan gives no figure"),
+        "no_fields": (
+            "仅报告：现有数据无对应字段",
+            "report only: the data model has no field for it",
+        ),
+        "marked": (
+            "仅报告：规则集标注为仅报告（见出处说明）",
+            "report only: marked so in the ruleset (see the citation note)",
+        ),
     }
 )
 

@@ -31,8 +31,10 @@ def load_inputs(
     crs: Any = None,
     rules: str | Path | Ruleset = "national",
     raise_on_error: bool = True,
+    zones: Source | None = None,
+    villages: Source | None = None,
 ) -> Inputs:
-    """Read, check and project the input layers (小区, 养老设施, 出入口, 街道).
+    """Read, check and project the input layers (小区, 养老设施, 出入口, 街道, 分区, 村/社区).
 
     Parameters
     ----------
@@ -55,6 +57,14 @@ def load_inputs(
     raise_on_error : bool
         Raise :class:`~planning.InputDataError` listing every problem when the data is unusable;
         otherwise return the inputs with their ``report`` to inspect.
+    zones : path, GeoDataFrame or DataFrame, optional
+        Planning zones 规划分区: polygons with a ``zone`` field (分区: 主城区/main_urban_area,
+        中心城区, 乡镇 …; a file holding only the 主城区 may be named so). A rule limited to a
+        zone (双鸭山: 城市主城区全覆盖) is judged over the estates inside it, and reports "no
+        data" without this layer.
+    villages : path, GeoDataFrame or DataFrame, optional
+        Village and community polygons 村/社区 (``unit_type`` 村/社区, else the name's ending),
+        for rules counted per village (村有“点”, rural meal service).
 
     Returns
     -------
@@ -71,6 +81,8 @@ def load_inputs(
             ("facilities", facilities),
             ("gates", gates),
             ("streets", streets),
+            ("zones", zones),
+            ("villages", villages),
         )
     }
     split = {role: split_source(source) for role, source in sources.items()}
@@ -81,6 +93,8 @@ def load_inputs(
         paths["facilities"],
         paths["gates"],
         paths["streets"],
+        zones=paths["zones"],
+        villages=paths["villages"],
         layers={**names, **resolved},
         fields=fields,
         coords=coords,

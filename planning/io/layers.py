@@ -61,8 +61,12 @@ _ID_COLUMN = {
     "facilities": "facility_id",
     "gates": "gate_id",
     "streets": "street_id",
+    "zones": "zone_id",
+    "villages": "village_id",
 }
-_GEOMETRY = {"estates": "any", "facilities": "any", "gates": "point", "streets": "polygon"}
+_GEOMETRY = {"estates": "any", "facilities": "any", "gates": "point", "streets": "polygon",
+             "zones": "polygon", "villages": "polygon"}  # fmt: skip
+_AREAS = ("streets", "zones", "villages")  # boundaries: no outlier check, loaded before estates
 
 
 @dataclass
@@ -75,6 +79,9 @@ class Inputs:
         居住小区 (canonical columns, see ``docs/architecture.md``).
     facilities, gates, streets : GeoDataFrame or None
         养老服务设施, 小区出入口, 街道/乡镇; ``None`` when not given.
+    zones, villages : GeoDataFrame or None
+        规划分区 (``zone``: 主城区 …) and 村/社区 polygons, for rules limited to a zone or
+        counted per village; ``None`` when not given.
     crs : pyproj.CRS or None
         The common projected CRS (metres); ``None`` only when no layer had a usable CRS (the
         report is then unusable).
@@ -91,6 +98,8 @@ class Inputs:
     gates: gpd.GeoDataFrame | None = None
     streets: gpd.GeoDataFrame | None = None
     crs: pyproj.CRS | None = None
+    zones: gpd.GeoDataFrame | None = None
+    villages: gpd.GeoDataFrame | None = None
     source_files: dict[str, str] = field(default_factory=dict)
     report: ValidationReport | None = None
 
@@ -166,7 +175,7 @@ def _complete(
 ) -> gpd.GeoDataFrame:
     """Drop outliers, parse the values, check ids and links; record the rows kept."""
     layer, file = staged.layer, staged.file
-    if area is not None and layer != "streets" and frame.crs is not None:
+    if area is not None and layer not in _AREAS and frame.crs is not None:
         frame = flag_outliers(frame, area, report, file=file, layer=layer, id_column="_id")
     frame = normalise_layer(
         layer, frame, staged.mapping, report, file=file, new_estate_cutoff_year=cutoff
@@ -224,6 +233,8 @@ def load_inputs(
     new_estate_cutoff_year: int | None = None,
     crs: Any = None,
     layers: Mapping[str, str] | None = None,
+    zones: LayerSource | None = None,
+    villages: LayerSource | None = None,
 ) -> tuple[Inputs, ValidationReport]:
     """Load and check all input layers.
 
@@ -249,6 +260,8 @@ def load_inputs(
         CRS of data that lacks one (or of x/y columns); one value or per layer.
     layers : mapping, optional
         GeoPackage layer / XLSX sheet per input layer.
+    zones, villages : path-like, GeoDataFrame or DataFrame, optional
+        规划分区 polygons with a ``zone`` (主城区, 中心城区, 乡镇 …) and 村/社区 polygons.
 
     Returns
     -------
@@ -267,7 +280,8 @@ def load_inputs(
         When ``fields`` names unknown fields or missing columns, or a GeoDataFrame has no CRS.
     """
     report = ValidationReport()
-    values = {"estates": estates, "facilities": facilities, "gates": gates, "streets": streets}
+    values = {"estates": estates, "facilities": facilities, "gates": gates, "streets": streets,
+              "zones": zones, "villages": villages}  # fmt: skip
     sources = {
         layer: open_source(value, layer, _per_layer(layers, layer), crs=_per_layer(crs, layer))
         for layer, value in values.items()
@@ -290,10 +304,8 @@ def load_inputs(
     target = _target_crs(staged)
     located = {layer: _locate(st, report, target) for layer, st in staged.items()}
     result: dict[str, gpd.GeoDataFrame | None] = dict.fromkeys(LAYERS)
-    if "streets" in staged:
-        result["streets"] = _complete(
-            staged["streets"], located["streets"], report, cutoff=None, area=None
-        )
+    for layer in (a for a in _AREAS if a in staged):
+        result[layer] = _complete(staged[layer], located[layer], report, cutoff=None, area=None)
     area = _area(located["estates"], result["streets"])
     estates_frame = _complete(
         staged["estates"], located["estates"], report, cutoff=new_estate_cutoff_year, area=area
@@ -317,6 +329,8 @@ def load_inputs(
         facilities=result["facilities"],
         gates=result["gates"],
         streets=result["streets"],
+        zones=result["zones"],
+        villages=result["villages"],
         crs=target,
         source_files=hashes,
         report=report,
@@ -346,7 +360,7 @@ def _load_one(
         else _target_crs({layer: staged})
     )
     located = _locate(staged, report, target)
-    area = _area(located, None) if layer != "streets" else None
+    area = _area(located, None) if layer not in _AREAS else None
     frame = _complete(staged, located, report, cutoff=cutoff, area=area)
     if layer == "estates":
         _check_estates_left(frame, report)

@@ -18,6 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planning.io.areas import unit_types, village_columns, zone_columns
+from planning.io.attributes import facility_attributes
 from planning.schema import (
     SCHEMAS,
     is_missing,
@@ -33,12 +35,15 @@ from planning.validation import ValidationReport, drop_rows
 __all__ = ["ID_PREFIX", "assign_ids", "normalise_layer"]
 
 #: Prefix of generated ids per layer (E0001, F0001, G0001, S0001).
-ID_PREFIX = {"estates": "E", "facilities": "F", "gates": "G", "streets": "S"}
+ID_PREFIX = {"estates": "E", "facilities": "F", "gates": "G", "streets": "S", "zones": "Z",
+             "villages": "V"}  # fmt: skip
 _ID_COLUMN = {
     "estates": "estate_id",
     "facilities": "facility_id",
     "gates": "gate_id",
     "streets": "street_id",
+    "zones": "zone_id",
+    "villages": "village_id",
 }
 
 
@@ -389,6 +394,8 @@ def _facilities(frame: gpd.GeoDataFrame, ctx: _Ctx) -> gpd.GeoDataFrame:
     out["status"] = pd.Series(status, index=frame.index, dtype="str")
     for field in ("street", "county"):
         out[field] = _optional_text(frame, ctx, field)
+    # 举办性质, 特困供养, 医养结合, 层级, 职能, 助餐: columns, else names (planning.io.attributes)
+    out = out.assign(**facility_attributes(out, frame, ctx.mapping, ctx.add))
     return _assemble(out, frame, ctx)
 
 
@@ -411,8 +418,15 @@ def _streets(frame: gpd.GeoDataFrame, ctx: _Ctx) -> gpd.GeoDataFrame:
     out["street_id"] = frame["_id"].astype("str")
     out["name"] = _names(frame, ctx, out["street_id"])
     out["county"] = _optional_text(frame, ctx, "county")
+    out["unit_type"] = unit_types(out, frame, ctx.mapping, ctx.add)
     out["source_row"] = frame["source_row"]
     return _assemble(out, frame, ctx)
+
+
+def _areas(frame: gpd.GeoDataFrame, ctx: _Ctx) -> gpd.GeoDataFrame:
+    """Zones (规划分区) and villages (村/社区): columns from :mod:`planning.io.areas`."""
+    columns = zone_columns if ctx.layer == "zones" else village_columns
+    return _assemble(columns(frame, ctx.mapping, ctx.file, ctx.add), frame, ctx)
 
 
 def _assemble(out: pd.DataFrame, frame: gpd.GeoDataFrame, ctx: _Ctx) -> gpd.GeoDataFrame:
@@ -438,6 +452,8 @@ _NORMALISERS: dict[str, Callable[..., gpd.GeoDataFrame]] = {
     "facilities": _facilities,
     "gates": _gates,
     "streets": _streets,
+    "zones": _areas,
+    "villages": _areas,
 }
 
 

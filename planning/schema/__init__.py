@@ -7,6 +7,9 @@
   years (:func:`parse_year`), empty placeholders (:func:`is_missing`), facility kinds
   (:func:`normalise_kind`) and statuses (:func:`normalise_estate_status`,
   :func:`normalise_facility_status`).
+* :mod:`planning.schema.attributes` — facility attributes some rules need (举办性质, 特困供养,
+  医养结合, 设施层级, 设施职能, 助餐) read from cells or names, planning zones (规划分区) and the
+  types of admin units (街道/乡镇/村/社区).
 """
 
 from planning.schema.columns import (

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: Input layers in the order they are loaded.
-LAYERS: tuple[str, ...] = ("estates", "facilities", "gates", "streets")
+LAYERS: tuple[str, ...] = ("estates", "facilities", "gates", "streets", "zones", "villages")
 
 #: Chinese names of the layers, for messages.
 LAYER_NAMES_ZH: dict[str, str] = {
@@ -40,6 +40,8 @@ LAYER_NAMES_ZH: dict[str, str] = {
     "facilities": "养老服务设施",
     "gates": "小区出入口",
     "streets": "街道/乡镇",
+    "zones": "规划分区",
+    "villages": "村/社区",
 }
 
 
@@ -52,7 +54,8 @@ class FieldSpec:
     name : str
         Canonical (English) column name.
     kind : str
-        ``"id"``, ``"text"``, ``"int"``, ``"float"``, ``"year"`` or ``"status"``/``"kind"``.
+        ``"id"``, ``"text"``, ``"int"``, ``"float"``, ``"year"``, ``"flag"`` (yes/no) or
+        ``"status"``/``"kind"``.
     aliases : tuple of str
         Source column names recognised automatically (matched after :func:`normalise_name`).
     required : bool
@@ -73,6 +76,8 @@ _STREET_ALIASES = ("所属街道", "街道", "街道名称", "街道办", "所�
                    "street")
 _COUNTY_ALIASES = ("区县", "所属区县", "区", "县", "所属区", "行政区", "区县名称", "county",
                    "district")
+_UNIT_TYPE_ALIASES = ("单元类型", "类型", "行政区划类型", "街镇类型", "村社类型", "unit_type",
+                      "unittype", "type")
 
 #: Canonical fields per layer, in output column order (geometry comes last and is not listed).
 SCHEMAS: dict[str, tuple[FieldSpec, ...]] = {
@@ -119,6 +124,23 @@ SCHEMAS: dict[str, tuple[FieldSpec, ...]] = {
                   label_zh="状态"),
         FieldSpec("street", "text", _STREET_ALIASES, label_zh="所属街道"),
         FieldSpec("county", "text", _COUNTY_ALIASES, label_zh="区县"),
+        # Attributes some rules need (planning.schema.attributes reads them; names help too).
+        FieldSpec("ownership", "text", ("举办性质", "机构性质", "性质", "所有制", "运营性质",
+                                        "公办民办", "公办/民办", "ownership"), label_zh="举办性质"),
+        FieldSpec("serves_tekun", "flag", ("特困供养", "特困人员供养", "是否特困供养",
+                                           "特困供养机构", "特困", "serves_tekun", "tekun"),
+                  label_zh="特困供养"),
+        FieldSpec("medical_care", "flag", ("医养结合", "是否医养结合", "medical_care"),
+                  label_zh="医养结合"),
+        FieldSpec("level", "text", ("设施层级", "机构层级", "层级", "级别", "机构级别", "level"),
+                  label_zh="设施层级"),
+        FieldSpec("role", "text", ("职能", "功能定位", "设施职能", "定位", "role"),
+                  label_zh="设施职能"),
+        FieldSpec("meal_service", "flag", ("助餐", "助餐服务", "是否助餐", "老年助餐",
+                                           "meal_service"), label_zh="助餐服务"),
+        # Which of the attributes above were read from the name or kind (a stand-in).
+        FieldSpec("attributes_inferred", "text", ("attributes_inferred",),
+                  label_zh="推断属性"),
     ),
     "gates": (
         FieldSpec("gate_id", "id", ("出入口编号", "门编号", "编号", "id", "gateid"),
@@ -131,6 +153,24 @@ SCHEMAS: dict[str, tuple[FieldSpec, ...]] = {
                                       "streetid"), label_zh="街道编码"),
         FieldSpec("name", "text", ("街道名称", "名称", "街道", "乡镇", "乡镇名称", "name"),
                   label_zh="街道名称"),
+        FieldSpec("county", "text", _COUNTY_ALIASES, label_zh="区县"),
+        FieldSpec("unit_type", "text", _UNIT_TYPE_ALIASES, label_zh="单元类型"),
+    ),
+    "zones": (
+        FieldSpec("zone_id", "id", ("分区编号", "编号", "id", "code", "zoneid"),
+                  label_zh="分区编号"),
+        FieldSpec("name", "text", ("分区名称", "名称", "name"), label_zh="分区名称"),
+        FieldSpec("zone", "text", ("分区", "区域类型", "分区类型", "规划分区", "区域", "类型",
+                                   "zone", "zonetype"), label_zh="分区"),
+    ),
+    "villages": (
+        FieldSpec("village_id", "id", ("村编码", "社区编码", "编码", "编号", "id", "code",
+                                       "villageid"), label_zh="村/社区编码"),
+        FieldSpec("name", "text", ("村名称", "社区名称", "村名", "村委会", "名称", "name"),
+                  label_zh="村/社区名称"),
+        FieldSpec("unit_type", "text", _UNIT_TYPE_ALIASES, label_zh="单元类型"),
+        FieldSpec("township", "text", ("所属乡镇", "所属街道", "乡镇", "街道", "乡镇街道",
+                                       "township"), label_zh="所属乡镇"),
         FieldSpec("county", "text", _COUNTY_ALIASES, label_zh="区县"),
     ),
 }

@@ -321,6 +321,45 @@ CATALOGUE: dict[str, _Entry] = {
         "Use estate ids that appear in the estates layer.",
         "请使用小区图层中存在的小区编号。",
     ),
+    "attribute_unrecognised": _e(
+        "warning",
+        "{count} facilities have an unrecognised {field} ({label}) value (e.g. {example}); "
+        "treated as unknown.",
+        "{count} 个设施的{label}取值无法识别（例如 {example}），按未知处理。",
+        "Use {accepted}.",
+        "请使用 {accepted}。",
+    ),
+    "attributes_from_name": _e(
+        "info",
+        "{count} facilities have attributes read from their names or kinds, not from a column: "
+        "{fields}. Rules that count them flag this as a stand-in.",
+        "{count} 个设施的属性由名称或类型推断（非属性列）：{fields}。相关规则会标注为替代判断。",
+        "Add the attribute columns (举办性质, 特困供养, 医养结合, 设施层级, 设施职能, 助餐).",
+        "请补充属性列（举办性质、特困供养、医养结合、设施层级、设施职能、助餐）。",
+    ),
+    "zone_from_name": _e(
+        "info",
+        "The zones layer has no zone column (分区); zones were read from {source}: {zones}.",
+        "分区图层无“分区”列，已根据{source_zh}识别分区：{zones}。",
+        "Add a zone column (分区: 主城区, 中心城区, 乡镇 …) to make this explicit.",
+        "可添加“分区”列（主城区、中心城区、乡镇等）以明确分区。",
+    ),
+    "zone_missing": _e(
+        "warning",
+        "{count} zone polygons have no zone (分区); rules limited to a zone ignore them.",
+        "{count} 个分区多边形缺少分区名称，按分区判定的规则不使用这些多边形。",
+        "Fill in the zone of each polygon (主城区, 中心城区, 乡镇 …).",
+        "请填写每个多边形的分区（主城区、中心城区、乡镇等）。",
+    ),
+    "unit_type_unknown": _e(
+        "info",
+        "{count} units have no type (街道/乡镇/村/社区) in a column or at the end of the name "
+        "(e.g. {example}); rules about one type of unit leave them out.",
+        "{count} 个单元的类型（街道/乡镇/村/社区）无法由类型列或名称结尾识别（例如 {example}），"
+        "按类型计数的规则不计入这些单元。",
+        "Add a type column (类型: 街道, 乡镇, 村, 社区).",
+        "请添加类型列（街道、乡镇、村、社区）。",
+    ),
     "no_estates": _e(
         "error",
         "No estate is left after dropping unusable rows.",
