@@ -25,6 +25,23 @@ from planning._errors import OptionError
 #: unreachable instead of silently snapping it across a block.
 max_snap_m: float = 300.0
 
+#: How far (metres) an estate's nearest facility is searched beyond the service circles
+#: (不限距离最近设施): estates with none within it get no distance.
+search_radius_m: float = 3000.0
+
+#: Connected components of the walking network with fewer nodes than this are stray fragments
+#: (路网碎片, e.g. clipping artefacts): removed, so that no point is attached to one.
+fragment_min_nodes: int = 10
+
+#: Components with less than this share of the network's street length are stray fragments too
+#: (whichever of the two rules is stricter); 0 switches the length rule off.
+fragment_min_share: float = 0.01
+
+#: OSM files that lost their ``foot``/``motorroad`` tags (an osmnx export keeps only a few tags):
+#: take elevated or tunnel trunk roads, trunk ramps and road tunnels for motor roads, as Chinese
+#: urban expressways (城市快速路) are tagged. False keeps them walkable.
+infer_expressways: bool = True
+
 #: Width (metres) of the buffer drawn around reached network edges for service-area polygons.
 service_area_buffer_m: float = 50.0
 
@@ -48,11 +65,14 @@ allow_download: bool = False
 tianditu_key: str | None = os.environ.get("ELDERCARE_TIANDITU_KEY") or None
 
 _POSITIVE = ("max_snap_m", "service_area_buffer_m", "centreline_join_tolerance_m",
-             "outlier_distance_m")  # fmt: skip
+             "outlier_distance_m", "search_radius_m")  # fmt: skip
 _TYPES: dict[str, type | tuple[type, ...]] = {  # what each setting may be set to
     **dict.fromkeys(_POSITIVE, (int, float)),
     "cache_folder": (str, Path),
     "allow_download": bool,
+    "infer_expressways": bool,
+    "fragment_min_nodes": int,
+    "fragment_min_share": (int, float),
     "tianditu_key": (str, type(None)),
 }
 
@@ -82,6 +102,16 @@ def check(name: str, value: Any) -> Any:
                 f"settings.{name} = {value!r}: give a positive number of metres.", name
             )
         return number
+    if name == "fragment_min_nodes" and not 1 <= cast(int, value) <= 1_000_000:
+        raise OptionError(f"settings.{name} = {value!r}: give a whole number of nodes ≥ 1.", name)
+    if name == "fragment_min_share":
+        share = float(cast(float, value))
+        if not 0.0 <= share < 1.0:
+            raise OptionError(
+                f"settings.{name} = {value!r}: give a share of the network length, 0 ≤ x < 1.",
+                name,
+            )
+        return share
     if name == "cache_folder":
         return Path(str(value))
     return value

@@ -66,13 +66,14 @@ def test_endpoints_half_a_metre_apart_are_joined() -> None:
 
 def test_endpoints_two_metres_apart_are_not_joined() -> None:
     gdf = lines([(0, 0), (100, 0)], [(102, 0), (200, 0)])
-    net = from_centrelines(gdf, join_tolerance_m=1.0, use_cache=False)
+    # two 2-node pieces: keep both to see the gap (by default the smaller is a stray fragment)
+    net = from_centrelines(gdf, join_tolerance_m=1.0, drop_fragments=False, use_cache=False)
     assert net.n_nodes == 4
     assert net.report.n_components == 2
     assert net.report.component_sizes == [2, 2]
     ends = sorted((round(x - X0, 3), round(y - Y0, 3)) for x, y in net.report.dangling_ends)
     assert ends == [(0.0, 0.0), (100.0, 0.0), (102.0, 0.0), (200.0, 0.0)]
-    kept = from_centrelines(gdf, largest_component=True, use_cache=False)
+    kept = from_centrelines(gdf, largest_component=True, drop_fragments=False, use_cache=False)
     assert kept.n_edges == 1
     assert kept.report.dropped_components == 1
     assert kept.report.dropped_nodes == 2
@@ -90,7 +91,7 @@ def test_undershooting_t_junction_is_joined_onto_the_line() -> None:
 def test_multipart_lines_are_split_and_bad_rows_reported() -> None:
     multi = MultiLineString([[(X0, Y0), (X0 + 10, Y0)], [(X0 + 50, Y0), (X0 + 60, Y0)]])
     gdf = gpd.GeoDataFrame(geometry=[multi, shapely.Point(X0, Y0)], crs=CRS)
-    net = from_centrelines(gdf, use_cache=False)
+    net = from_centrelines(gdf, drop_fragments=False, use_cache=False)
     assert net.n_edges == 2
     assert net.report.n_parts_split == 1
     assert any("rows [1]" in n for n in net.report.notes)
@@ -362,8 +363,10 @@ def test_network_modules_form_no_import_cycle() -> None:
     assert order.index("graph") < order.index("barriers") < order.index("osm")
     assert order.index("osm") < order.index("build")
     # the builders import only lower modules; the dispatcher imports the builders
-    assert set(graph["osm"]) == {"_crs", "barriers", "cache", "graph"}
-    assert set(graph["centrelines"]) == {"_crs", "barriers", "cache", "graph"}
+    low = {"_crs", "barriers", "cache", "graph", "fragments"}
+    assert set(graph["osm"]) == low | {"osm_filter", "walkability"}
+    assert set(graph["centrelines"]) == low | {"report", "walkability"}
+    assert order.index("walkability") < order.index("fragments") < order.index("barriers")
     assert {"osm", "centrelines"} <= set(graph["build"])
     assert set(graph["route"]) == {"graph", "paths", "snap"}
     # no module takes a private name of a sibling (private modules' own names are fine)

@@ -16,6 +16,7 @@ from planning._options import check_bool
 from planning.api._sources import Source, as_source, ruleset_of, split_source
 from planning.io import Inputs
 from planning.io.sources import LayerRef, resolve_layer
+from planning.network.walkability import check_profile
 from planning.rules import Ruleset
 
 
@@ -137,8 +138,15 @@ def load_network(
     bbox: tuple[float, float, float, float] | None = None,
     download: bool = False,
     use_cache: bool = True,
+    profile: str = "walk",
+    fields: Mapping[str, str] | None = None,
+    road_classes: str | Path | Mapping[str, str] | None = None,
 ) -> networks.WalkNetwork:
     """Build the walking network (步行路网) from a file, centre-lines or OpenStreetMap.
+
+    Only ways people may walk on are kept (no motorways, ``foot=no`` roads, expressways 快速路
+    or ramps 匝道), and stray fragments (路网碎片) are removed; ``report`` says what each filter
+    removed.
 
     Parameters
     ----------
@@ -160,11 +168,24 @@ def load_network(
         Allow downloading for this call only (offline by default).
     use_cache : bool
         Re-use a network built before from the same inputs.
+    profile : {"walk", "step_free"}
+        Walkability profile: ``walk`` (步行, osmnx walk semantics) or ``step_free`` (无障碍: no
+        steps, ``wheelchair=no``, kerbs over 3 cm, inclines over 6 %, 台阶). A walk network's
+        edges know whether they are step-free, so :func:`audit` can derive the step-free one.
+    fields : mapping, optional
+        Centre-line columns: ``{"road_class": "道路等级"}`` (by default a column called
+        ``road_class`` or ``道路等级``), ``{"bridge": "是否桥梁"}``. Keys of input layers
+        (``households`` …) are ignored, so the mapping given to :func:`load_inputs` works here.
+    road_classes : path or mapping, optional
+        Road classes overriding the default table (高速公路/快速路/匝道 not walkable, 台阶 not
+        step-free): a TOML file with a ``[road_classes]`` table or a mapping, values ``no``,
+        ``walk`` or ``step_free``.
 
     Returns
     -------
     WalkNetwork
-        With ``report`` (components, dead ends, barrier edges) and ``barrier_polygons``.
+        With ``report`` (components, dead ends, barrier edges, what each walkability filter
+        removed, stray fragments) and ``barrier_polygons``.
     """
     check_bool("download", download)
     check_bool("use_cache", use_cache)
@@ -183,23 +204,65 @@ def load_network(
             "source",
         )
     polygons = _read_barriers(barriers, barriers_layer, target)
+    common: dict[str, Any] = {
+        "barriers": polygons,
+        "use_cache": use_cache,
+        "profile": check_profile(profile),
+    }
+    lines = isinstance(source, gpd.GeoDataFrame) or (
+        source is not None and networks.is_centreline_source(source)
+    )
+    extra = centreline_options(fields, road_classes, lines)
     with settings.override(allow_download=settings.allow_download or download):
         if place is not None:
-            net = networks.from_place(place, target, barriers=polygons, use_cache=use_cache)
+            net = networks.from_place(place, target, **common)
         elif bbox is not None:
-            net = networks.from_bbox(bbox, target, barriers=polygons, use_cache=use_cache)
+            net = networks.from_bbox(bbox, target, **common)
         elif isinstance(source, gpd.GeoDataFrame):
-            net = networks.from_centrelines(source, target, barriers=polygons, use_cache=use_cache)
+            net = networks.from_centrelines(source, target, **common, **extra)
         else:
             ref = resolve_layer(LayerRef(Path(str(source)), layer), "network")
             if not ref.path.exists():
                 raise InputFileError(f"{ref.path}: network file not found.")
-            extra = {"layer": ref.layer} if ref.layer else {}
-            net = networks.load_network(
-                ref.path, target, barriers=polygons, use_cache=use_cache, **extra
-            )
+            if ref.layer:
+                extra["layer"] = ref.layer
+            net = networks.load_network(ref.path, target, **common, **extra)
     net.barrier_polygons = polygons
     return net
+
+
+#: ``fields`` keys that name centre-line columns, and the builder option each sets.
+NETWORK_FIELDS = {"road_class": "road_class_column", "bridge": "bridge_column"}
+
+
+def centreline_options(
+    fields: Mapping[str, str] | None,
+    road_classes: str | Path | Mapping[str, str] | None,
+    centrelines: bool,
+) -> dict[str, Any]:
+    """Return the centre-line builder options of ``fields`` and ``road_classes``.
+
+    Keys ``road_class`` and ``bridge`` (or ``network.road_class``) name centre-line columns;
+    other keys belong to the input layers and are ignored here. OSM sources carry tags instead,
+    so these options are refused for them.
+    """
+    out: dict[str, Any] = {}
+    for key, column in (fields or {}).items():
+        name = key.removeprefix("network.")
+        if name in NETWORK_FIELDS and (key == name or key.startswith("network.")):
+            out[NETWORK_FIELDS[name]] = str(column)
+    if road_classes is not None:
+        out["road_classes"] = (
+            dict(road_classes) if isinstance(road_classes, Mapping) else road_classes
+        )
+    if out and not centrelines:
+        given = param("fields.road_class") if "road_class_column" in out else param("road_classes")
+        raise OptionError(
+            f"{given} applies to road centre-lines (道路中心线); OpenStreetMap data is classified "
+            "by its own tags (highway, foot, motorroad …).",
+            "road_classes" if "road_classes" in out else "fields",
+        )
+    return out
 
 
 def network_summary(report: networks.BuildReport) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 :func:`remove_barrier_crossings` removes every edge that crosses a barrier polygon (or line)
 unless it is a bridge (桥). The builders in :mod:`planning.network.osm` and
-:mod:`planning.network.centrelines` end with :func:`finish_network` (barriers, then the largest
-component) and key their cache with :func:`barrier_cache_key`.
+:mod:`planning.network.centrelines` end with :func:`finish_network` (barriers, stray fragments,
+the walkability profile, then the largest component) and key their cache with
+:func:`barrier_cache_key` (and :func:`planning.network.fragments.build_key`).
 
 A barriers file with several layers (a project GeoPackage) is read from the layer named by
 ``barriers_layer``, else from the one called ``river``, ``rivers``, ``barriers``, ``河流`` or
@@ -24,6 +25,7 @@ from pyproj import CRS
 
 from planning._errors import InputFileError, NetworkError, param
 from planning.io.sources import LayerRef, resolve_layer
+from planning.network.fragments import drop_fragments, for_profile
 from planning.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -196,19 +198,26 @@ def finish_network(
     barriers: Any,
     largest_component: bool,
     barriers_layer: str | None = None,
+    *,
+    profile: str = "walk",
+    fragments: bool = True,
 ) -> WalkNetwork:
-    """Last step of every builder: remove barrier crossings, then keep the largest component.
+    """Last step of every builder: barriers, stray fragments, the profile, the largest component.
 
     Parameters
     ----------
     net : WalkNetwork
-        The freshly built network.
+        The freshly built walk network.
     barriers : optional
         As for :func:`remove_barrier_crossings`; None skips the step.
     largest_component : bool
         Keep only the largest connected component (after the barriers cut it).
     barriers_layer : str, optional
         Layer of a multi-layer barriers file.
+    profile : {"walk", "step_free"}
+        ``step_free`` then removes the edges that are not step-free (and the fragments left).
+    fragments : bool, default True
+        Remove stray fragments (:func:`planning.network.fragments.drop_fragments`).
 
     Returns
     -------
@@ -216,6 +225,11 @@ def finish_network(
     """
     if barriers is not None:
         net = remove_barrier_crossings(net, barriers, barriers_layer=barriers_layer)
+    if fragments:
+        net = drop_fragments(net)
+    if profile != "walk":
+        net = for_profile(net, profile) if fragments else net.subset_edges(net.step_free)
+        net.report.profile = profile
     if largest_component:
         net = net.largest_component()
     return net

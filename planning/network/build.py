@@ -23,6 +23,20 @@ _OSM_EXT = (".osm", ".xml", ".osm.xml", ".pbf", ".osm.pbf")
 _LINE_EXT = (".gpkg", ".shp", ".geojson", ".json", ".fgb")
 
 
+def is_centreline_source(source: str | Path) -> bool:
+    """Whether a path names road centre-lines (GeoPackage, Shapefile, GeoJSON …), not OSM data.
+
+    Examples
+    --------
+    >>> is_centreline_source("道路中心线.gpkg"), is_centreline_source("city.osm.pbf")
+    (True, False)
+    """
+    spec = str(source)
+    if spec.startswith(("place:", "bbox:")):
+        return False
+    return Path(spec).name.lower().endswith(_LINE_EXT)
+
+
 def load_network(
     path_or_spec: str | Path | gpd.GeoDataFrame,
     crs: Any = None,
@@ -51,7 +65,8 @@ def load_network(
         ``river``, ``rivers``, ``barriers``, ``河流`` or ``水系``, else an error listing the
         layers.
     **kwargs
-        Passed to the builder (e.g. ``largest_component=True``, ``use_cache=False``).
+        Passed to the builder (e.g. ``profile="step_free"``, ``largest_component=True``,
+        ``use_cache=False``; ``road_class_column`` and ``road_classes`` for centre-lines).
 
     Returns
     -------

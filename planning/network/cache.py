@@ -27,7 +27,7 @@ from planning.network.graph import BuildReport, WalkNetwork
 logger = logging.getLogger(__name__)
 
 #: Bump when the build logic changes so old cache entries are not reused.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: walkability profiles, step-free flags, stray fragments
 
 
 def network_cache_dir() -> Path:
@@ -78,11 +78,15 @@ def save_network(net: WalkNetwork, path: Path) -> None:
         "v": net.v,
         "length": net.length,
         "bridge": net.bridge,
+        "step_free": net.step_free,
         "coords": coords,
         "offsets": offsets[0],
         "crs_wkt": np.array(net.crs.to_wkt()),
         "report": np.array(json.dumps(net.report.to_dict(), ensure_ascii=False)),
     }
+    if len(net.fragments):
+        _, f_coords, f_offsets = shapely.to_ragged_array(net.fragments)
+        arrays["fragment_coords"], arrays["fragment_offsets"] = f_coords, f_offsets[0]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
     os.close(fd)
@@ -101,6 +105,13 @@ def read_network(path: Path) -> WalkNetwork:
             shapely.GeometryType.LINESTRING, z["coords"], (z["offsets"],)
         )
         report = BuildReport.from_dict(json.loads(str(z["report"])))
+        fragments = (
+            shapely.from_ragged_array(
+                shapely.GeometryType.LINESTRING, z["fragment_coords"], (z["fragment_offsets"],)
+            )
+            if "fragment_coords" in z
+            else None
+        )
         return WalkNetwork(
             z["node_x"],
             z["node_y"],
@@ -112,6 +123,8 @@ def read_network(path: Path) -> WalkNetwork:
             node_id=z["node_id"],
             bridge=z["bridge"],
             report=report,
+            step_free=z["step_free"],
+            fragments=fragments,
         )
 
 

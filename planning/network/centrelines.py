@@ -4,6 +4,11 @@ Steps: multi-part lines are split; line ends closer than the join tolerance are 
 other, or onto a nearby line: an undershooting T-junction); the lines are noded at every crossing;
 nodes are the distinct segment ends. Bridges (attribute ``bridge`` = yes/true/1/是) are not
 joined to the streets they pass over, only at their ends, and survive barrier removal.
+
+A road-class column (道路等级) decides who may walk where: classes the table maps to ``no``
+(高速公路, 快速路, 匝道 by default) are removed before noding, so an expressway neither carries
+walks nor makes junctions with the streets it passes over; classes mapped to ``walk`` (台阶) stay
+walkable but not step-free (:func:`planning.network.walkability.road_class_table`).
 """
 
 from __future__ import annotations
@@ -22,12 +27,15 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from planning import settings
-from planning._errors import InputFileError, NetworkError
+from planning._errors import InputFileError, NetworkError, param
 from planning.io.sources import LayerRef, resolve_layer
 from planning.network._crs import resolve_crs
 from planning.network.barriers import barrier_cache_key, finish_network
 from planning.network.cache import cached, hash_inputs
+from planning.network.fragments import build_key
 from planning.network.graph import BuildReport, WalkNetwork
+from planning.network.report import tally
+from planning.network.walkability import road_class_table
 
 logger = logging.getLogger(__name__)
 
@@ -162,16 +170,38 @@ def _read(source: Any, layer: str | None) -> tuple[gpd.GeoDataFrame, str, list[A
     return gdf, str(p), [p, layer]
 
 
+#: Column names recognised as the road class when none is named (case-insensitive).
+ROAD_CLASS_NAMES = ("road_class", "道路等级", "道路级别")
+
+
+def _class_column(gdf: gpd.GeoDataFrame, column: str | None, name: str) -> str | None:
+    """Return the road-class column: the one named (must exist), else one by its usual name."""
+    columns = {str(c).lower(): str(c) for c in gdf.columns if c != gdf.geometry.name}
+    if column is None:
+        return next((columns[n] for n in ROAD_CLASS_NAMES if n in columns), None)
+    found = columns.get(column.lower())
+    if found is None:
+        raise InputFileError(
+            f"{name}: no column {column!r} for {param('fields.road_class', column)}; the "
+            f"centre-lines have: {', '.join(columns.values()) or 'no attribute columns'}."
+        )
+    return found
+
+
 def from_centrelines(
     source: str | Path | gpd.GeoDataFrame | gpd.GeoSeries,
     crs: Any = None,
     *,
     join_tolerance_m: float | None = None,
     bridge_column: str | None = "bridge",
+    road_class_column: str | None = None,
+    road_classes: str | Path | dict[str, str] | None = None,
+    profile: str = "walk",
     layer: str | None = None,
     barriers: Any = None,
     barriers_layer: str | None = None,
     largest_component: bool = False,
+    drop_fragments: bool = True,
     use_cache: bool = True,
 ) -> WalkNetwork:
     """Build the walking network from road centre-lines (道路中心线).
@@ -188,35 +218,100 @@ def from_centrelines(
         ``settings.centreline_join_tolerance_m``).
     bridge_column : str or None, default "bridge"
         Column (case-insensitive) flagging bridges (yes/true/1/是).
+    road_class_column : str, optional
+        Column of the road class (道路等级); by default one called ``road_class``, ``道路等级``
+        or ``道路级别`` when there is one. Without it every line is walkable and step-free.
+    road_classes : path or mapping, optional
+        A TOML table (or mapping) of road classes overriding the defaults
+        (:func:`planning.network.walkability.road_class_table`).
+    profile : {"walk", "step_free"}, default "walk"
+        Walkability profile (步行 / 无障碍).
     layer : str, optional
         Layer of a multi-layer file (GeoPackage); by default the one called ``roads``,
         ``network``, ``edges``, ``道路`` or ``道路中心线`` (or the only one).
-    barriers, barriers_layer, largest_component, use_cache
+    barriers, barriers_layer, largest_component, drop_fragments, use_cache
         As for :func:`planning.network.osm.from_osm_file`.
 
     Returns
     -------
     WalkNetwork
-        Node ids are ``0..n-1``; ``report`` lists components and dangling ends (断头路).
+        Node ids are ``0..n-1``; ``report`` lists components, dangling ends (断头路) and the
+        lines each road class removed.
     """
     tol = float(
         settings.centreline_join_tolerance_m if join_tolerance_m is None else join_tolerance_m
     )
     gdf, name, key_parts = _read(source, layer)
+    column = _class_column(gdf, road_class_column, name)
+    table = road_class_table(road_classes) if column is not None else {}
+    if column is not None and name == "GeoDataFrame":
+        key_parts.append(tuple(gdf[column].astype(str)))
     key = hash_inputs(
         ["centrelines", *key_parts, str(crs), tol, bridge_column, largest_component,
-         barrier_cache_key(barriers, barriers_layer)]
+         barrier_cache_key(barriers, barriers_layer), column, sorted(table.items()),
+         build_key(profile, drop_fragments)]
     )  # fmt: skip
 
     def build() -> WalkNetwork:
-        net = _build(gdf, name, crs, tol, bridge_column)
-        return finish_network(net, barriers, largest_component, barriers_layer)
+        net = _build(gdf, name, crs, tol, bridge_column, column, table)
+        return finish_network(net, barriers, largest_component, barriers_layer,
+                              profile=profile, fragments=drop_fragments)  # fmt: skip
 
     return cached(key, build, use_cache)
 
 
+def _classes(
+    gdf: gpd.GeoDataFrame, column: str | None, table: dict[str, str], report: BuildReport
+) -> tuple[gpd.GeoDataFrame, npt.NDArray[np.bool_]]:
+    """Drop the lines of classes that are not walkable; return the rest and their step-free flags."""
+    if column is None:
+        return gdf, np.ones(len(gdf), dtype=bool)
+    report.filter_unit = "lines"
+    names = gdf[column].astype("string").str.strip().fillna("")
+    codes = names.map(lambda c: table.get(c, "step_free") if c else "step_free")
+    metres = shapely.length(np.asarray(gdf.geometry.values, dtype=object))
+    removed: dict[tuple[str, str], list[float]] = {}
+    not_free: dict[tuple[str, str], list[float]] = {}
+    for cls, code, m in zip(names, codes, metres, strict=True):
+        if code != "step_free":
+            target = removed if code == "no" else not_free
+            entry = target.setdefault(("road_class" if code == "no" else "road_class_steps", cls),
+                                      [0, 0.0])  # fmt: skip
+            entry[0], entry[1] = entry[0] + 1, entry[1] + float(np.nan_to_num(m))
+    report.removed, report.not_step_free = tally(removed), tally(not_free)
+    unknown = sorted({c for c in names if c and c not in table})
+    if unknown:
+        report.notes.append(
+            f"road classes not in the table, taken as walkable and step-free: "
+            f"{', '.join(unknown[:20])}{' …' if len(unknown) > 20 else ''} (add them to a "
+            f"{param('road_classes')} table)"
+        )
+    keep = (codes != "no").to_numpy()
+    return gdf[keep], (codes[keep] == "step_free").to_numpy()
+
+
+def _segment_flags(
+    segs: npt.NDArray[np.object_], parts: npt.NDArray[np.object_], flags: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Step-free flag of each noded segment: that of a line it lies on (any step-free one wins)."""
+    if flags.all():
+        return np.ones(len(segs), dtype=bool)
+    mids = shapely.line_interpolate_point(segs, 0.5, normalized=True)
+    qi, ti = shapely.STRtree(parts).query(mids, predicate="dwithin", distance=_NODE_EPS)
+    out = np.zeros(len(segs), dtype=bool)
+    np.logical_or.at(out, qi, flags[ti])
+    out[np.setdiff1d(np.arange(len(segs)), qi)] = True
+    return out
+
+
 def _build(
-    gdf: gpd.GeoDataFrame, name: str, crs: Any, tol: float, bridge_column: str | None
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    crs: Any,
+    tol: float,
+    bridge_column: str | None,
+    class_column: str | None = None,
+    table: dict[str, str] | None = None,
 ) -> WalkNetwork:
     if gdf.crs is None:
         raise NetworkError(
@@ -227,6 +322,7 @@ def _build(
     if target != gdf.crs:
         gdf = gdf.to_crs(target)
     report = BuildReport(source=name, n_input_lines=len(gdf))
+    gdf, row_step_free = _classes(gdf, class_column, table or {}, report)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     bridge_in = _bridge_flags(gdf, bridge_column)
     parts, owner = shapely.get_parts(geoms, return_index=True)
@@ -241,7 +337,8 @@ def _build(
     keep = shapely.length(parts) > 0
     parts, owner = parts[keep], owner[keep]
     if len(parts) == 0:
-        raise NetworkError(f"{name}: no usable LineStrings in the centre-lines.")
+        why = " of a walkable road class" if report.removed else ""
+        raise NetworkError(f"{name}: no usable LineStrings{why} in the centre-lines.")
     report.n_parts_split = int(len(parts) - len(np.unique(owner)))
     parts, report.n_joined_endpoints, tees = _join_ends(parts, tol)
     bridge = bridge_in[owner]
@@ -257,6 +354,7 @@ def _build(
     seg_bridge = np.concatenate([np.zeros(len(streets), bool), np.ones(len(bridges), bool)])
     ok = shapely.length(segs) > _NODE_EPS
     segs, seg_bridge = segs[ok], seg_bridge[ok]
+    seg_step_free = _segment_flags(segs, parts, row_step_free[owner])
     first = shapely.get_coordinates(shapely.get_point(segs, 0))
     last = shapely.get_coordinates(shapely.get_point(segs, -1))
     ends = np.concatenate([first, last])
@@ -268,7 +366,7 @@ def _build(
     u, v = labels[:m], labels[m:]
     net = WalkNetwork(
         node_xy[:, 0], node_xy[:, 1], u, v, shapely.length(segs), segs, gdf.crs,
-        bridge=seg_bridge, report=report,
+        bridge=seg_bridge, report=report, step_free=seg_step_free,
     )  # fmt: skip
     net.refresh_report()
     logger.info(

@@ -9,9 +9,8 @@ work on its arrays only.
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from planning._errors import NetworkError
+from planning.network.report import BuildReport
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -33,75 +33,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 GeomArray = npt.NDArray[np.object_]
-
-
-@dataclass
-class BuildReport:
-    """What happened while a walking network was built (路网构建报告).
-
-    Attributes
-    ----------
-    source : str
-        Where the network came from (file path, place name, ``"synthetic"`` ...).
-    n_nodes, n_edges : int
-        Size of the final network.
-    n_input_lines : int
-        Input features (centre-lines) or OSM edges before noding/cleaning.
-    n_parts_split : int
-        Extra parts produced by splitting multi-part lines.
-    n_joined_endpoints : int
-        Line ends moved to join another end (or a line) closer than the join tolerance.
-    n_components : int
-        Connected components (连通分量) of the final network.
-    component_sizes : list of int
-        Node counts of the components, largest first.
-    dangling_ends : list of tuple of float
-        ``(x, y)`` of nodes with a single edge (断头路端点), in the network CRS.
-    dropped_components : int
-        Components removed because only the largest one was kept.
-    dropped_nodes, dropped_edges : int
-        Nodes and edges in those removed components.
-    barrier_edges_removed : int
-        Edges removed because they cross a barrier polygon (河流、铁路、快速路).
-    barrier_bridges_kept : int
-        Edges crossing a barrier that were kept because they are bridges (桥).
-    cache_hit : bool
-        The network was read from the built-network cache.
-    cache_key : str
-        Hash of the inputs that keys the cache ("" when not cached).
-    notes : list of str
-        Anything else worth telling the planner.
-    """
-
-    source: str = ""
-    n_nodes: int = 0
-    n_edges: int = 0
-    n_input_lines: int = 0
-    n_parts_split: int = 0
-    n_joined_endpoints: int = 0
-    n_components: int = 0
-    component_sizes: list[int] = field(default_factory=list)
-    dangling_ends: list[tuple[float, float]] = field(default_factory=list)
-    dropped_components: int = 0
-    dropped_nodes: int = 0
-    dropped_edges: int = 0
-    barrier_edges_removed: int = 0
-    barrier_bridges_kept: int = 0
-    cache_hit: bool = False
-    cache_key: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the report as plain JSON-serialisable Python values."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BuildReport:
-        """Rebuild a report written by :meth:`to_dict`."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        kwargs = {k: v for k, v in data.items() if k in known}
-        kwargs["dangling_ends"] = [tuple(p) for p in kwargs.get("dangling_ends", [])]
-        return cls(**kwargs)
 
 
 class WalkNetwork:
@@ -125,6 +56,12 @@ class WalkNetwork:
         Whether an edge is a bridge (kept across barriers).
     report : BuildReport, optional
         How the network was built.
+    step_free : array of bool, optional
+        Whether an edge is step-free (无障碍: no steps, high kerbs, steep inclines); all True
+        when not given.
+    fragments : array of shapely.LineString, optional
+        Edges of the stray fragments removed from the network (碎片), kept to tell a point
+        near one only from a point far from any street.
 
     Attributes
     ----------
@@ -151,6 +88,8 @@ class WalkNetwork:
         node_id: npt.ArrayLike | None = None,
         bridge: npt.ArrayLike | None = None,
         report: BuildReport | None = None,
+        step_free: npt.ArrayLike | None = None,
+        fragments: npt.ArrayLike | None = None,
     ) -> None:
         self.node_x: FloatArray = np.ascontiguousarray(node_x, dtype=np.float64)
         self.node_y: FloatArray = np.ascontiguousarray(node_y, dtype=np.float64)
@@ -169,6 +108,12 @@ class WalkNetwork:
             np.zeros(m, dtype=bool) if bridge is None else np.asarray(bridge, dtype=bool)
         )
         self.report: BuildReport = report if report is not None else BuildReport()
+        self.step_free: BoolArray = (
+            np.ones(m, dtype=bool) if step_free is None else np.asarray(step_free, dtype=bool)
+        )
+        self.fragments: GeomArray = (
+            np.zeros(0, dtype=object) if fragments is None else np.asarray(fragments, dtype=object)
+        )
         self._check()
         self.indptr, self.adj_node, self.adj_edge, self.adj_length = _build_csr(
             n, self.u, self.v, self.length
@@ -197,7 +142,7 @@ class WalkNetwork:
         geometry : array of LineString, optional
             Edge geometries; straight segments between the end nodes when omitted.
         **kwargs
-            ``node_id``, ``bridge``, ``report``.
+            ``node_id``, ``bridge``, ``report``, ``step_free``, ``fragments``.
 
         Returns
         -------
@@ -220,7 +165,14 @@ class WalkNetwork:
         n, m = len(self.node_x), len(self.u)
         if len(self.node_y) != n or len(self.node_id) != n:
             raise NetworkError("WalkNetwork: node arrays have different lengths.")
-        if not (len(self.v) == m == len(self.length) == len(self.geometry) == len(self.bridge)):
+        if not (
+            len(self.v)
+            == m
+            == len(self.length)
+            == len(self.geometry)
+            == len(self.bridge)
+            == len(self.step_free)
+        ):
             raise NetworkError("WalkNetwork: edge arrays have different lengths.")
         if m and (self.u.min() < 0 or self.v.min() < 0 or max(self.u.max(), self.v.max()) >= n):
             raise NetworkError("WalkNetwork: an edge refers to a node that does not exist.")
@@ -247,6 +199,11 @@ class WalkNetwork:
         return (
             f"WalkNetwork({self.n_nodes} nodes, {self.n_edges} edges, crs={self.crs.to_string()!r})"
         )
+
+    @property
+    def profile(self) -> str:
+        """Walkability profile: ``walk`` (步行) or ``step_free`` (无障碍)."""
+        return self.report.profile
 
     @property
     def tree(self) -> shapely.STRtree:
@@ -299,7 +256,7 @@ class WalkNetwork:
             node_keep[v] = True
         new_index = np.full(self.n_nodes, -1, dtype=np.int64)
         new_index[node_keep] = np.arange(int(node_keep.sum()))
-        report = dataclasses.replace(self.report)
+        report = copy.deepcopy(self.report)  # its lists too: derived networks add notes
         net = WalkNetwork(
             self.node_x[node_keep],
             self.node_y[node_keep],
@@ -311,7 +268,10 @@ class WalkNetwork:
             node_id=self.node_id[node_keep],
             bridge=self.bridge[keep_arr],
             report=report,
+            step_free=self.step_free[keep_arr],
+            fragments=self.fragments,
         )
+        net.barrier_polygons = self.barrier_polygons
         net.refresh_report()
         return net
 
@@ -351,7 +311,7 @@ class WalkNetwork:
 
     # ------------------------------------------------------------------ exports
     def edges_gdf(self) -> gpd.GeoDataFrame:
-        """Edges as a GeoDataFrame (columns ``u``, ``v``, ``u_id``, ``v_id``, ``length_m``, ``bridge``).
+        """Edges as a GeoDataFrame (``u``, ``v``, ``u_id``, ``v_id``, ``length_m``, ``bridge``, ``step_free``).
 
         Returns
         -------
@@ -368,6 +328,7 @@ class WalkNetwork:
                 "v_id": self.node_id[self.v],
                 "length_m": self.length,
                 "bridge": self.bridge,
+                "step_free": self.step_free,
             },
             geometry=gpd.GeoSeries(self.geometry, crs=self.crs),
         )
@@ -412,6 +373,7 @@ class WalkNetwork:
             and np.array_equal(self.v, other.v)
             and np.array_equal(self.length, other.length)
             and np.array_equal(self.bridge, other.bridge)
+            and np.array_equal(self.step_free, other.step_free)
             and np.all(shapely.equals_exact(self.geometry, other.geometry, tolerance=0.0))
         )
 

@@ -1,5 +1,9 @@
 """Walking networks from OpenStreetMap (OSM 路网): local files, GraphML, downloads via osmnx.
 
+Every source goes through the walkability profiles of :mod:`planning.network.walkability`: OSM
+files are filtered way by way before osmnx builds the graph (:mod:`planning.network.osm_filter`),
+GraphML edges by their tags; downloads keep the tags the rules read.
+
 Downloads (``from_place``/``from_bbox``) happen only when ``planning.settings.allow_download`` is
 True (``download=True`` of :func:`planning.load_network`); the downloaded graph is kept as GraphML under
 ``settings.cache_folder / "osm"`` so later runs work offline.
@@ -11,6 +15,7 @@ import hashlib
 import logging
 import tempfile
 import warnings
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +34,16 @@ from planning._errors import (
 from planning.network._crs import resolve_crs
 from planning.network.barriers import barrier_cache_key, finish_network
 from planning.network.cache import cached, hash_inputs
+from planning.network.fragments import build_key
 from planning.network.graph import BuildReport, WalkNetwork
+from planning.network.osm_filter import (
+    STEP_FREE_ATTR,
+    TAGGED,
+    OsmWays,
+    filter_graph,
+    filter_osm_xml,
+)
+from planning.network.walkability import WALK_TAGS
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -66,7 +80,8 @@ def from_osmnx_graph(
     -------
     WalkNetwork
         Node ids are the OSM ids; one edge per street segment (both directions of a one-way
-        street are walkable, reciprocal duplicates are merged).
+        street are walkable, reciprocal duplicates are merged). An edge attribute
+        ``eldercare_step_free`` (set by the filters) gives the step-free flags.
     """
     import osmnx as ox
 
@@ -106,10 +121,15 @@ def from_osmnx_graph(
         if "bridge" in edges.columns
         else np.zeros(len(edges), dtype=bool)
     )
+    step_free = (
+        edges[STEP_FREE_ATTR].fillna(True).astype(bool).to_numpy()
+        if STEP_FREE_ATTR in edges.columns
+        else np.ones(len(edges), dtype=bool)
+    )
     report = BuildReport(source=source, n_input_lines=int(graph.number_of_edges()))
     net = WalkNetwork(
         nx_, ny_, u, v, shapely.length(geoms), geoms, target, node_id=node_id, bridge=bridge,
-        report=report,
+        report=report, step_free=step_free,
     )  # fmt: skip
     isolated = int((net.degree() == 0).sum())
     if isolated:  # OSM nodes outside every street (e.g. of ways clipped away) are of no use
@@ -119,8 +139,8 @@ def from_osmnx_graph(
     return net
 
 
-def _read_pbf(path: Path, simplify: bool) -> nx.MultiDiGraph:
-    """Read an ``.osm.pbf`` through pyosmium (optional) by converting it to OSM XML."""
+def _pbf_to_xml(path: Path, xml: Path) -> None:
+    """Write the street ways of an ``.osm.pbf`` and their nodes as OSM XML (pyosmium, optional)."""
     try:
         import osmium
     except ImportError as exc:
@@ -129,25 +149,62 @@ def _read_pbf(path: Path, simplify: bool) -> nx.MultiDiGraph:
             "pip install 'eldercare-planning[pbf]', or convert the file to .osm XML first "
             "(e.g. `osmium cat in.osm.pbf -o out.osm`)."
         ) from exc
+    # pyosmium objects live only during iteration: three streaming passes
+    refs: set[int] = set()
+    for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+        if isinstance(way, osmium.osm.Way) and "highway" in way.tags:
+            refs.update(n.ref for n in way.nodes)
+    with osmium.SimpleWriter(str(xml)) as writer:
+        for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            if node.id in refs:
+                writer.add_node(node)
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            if "highway" in way.tags:
+                writer.add_way(way)
+
+
+def _walk_graph(p: Path, simplify: bool) -> tuple[nx.MultiDiGraph, OsmWays]:
+    """Return the osmnx graph of the walkable ways of an OSM file, edges flagged step-free."""
     import osmnx as ox
 
     with tempfile.TemporaryDirectory() as tmp:
-        xml = Path(tmp) / "streets.osm"
-        # pyosmium objects live only during iteration: three streaming passes
-        refs: set[int] = set()
-        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
-            if isinstance(way, osmium.osm.Way) and "highway" in way.tags:
-                refs.update(n.ref for n in way.nodes)
-        with osmium.SimpleWriter(str(xml)) as writer:
-            for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
-                if node.id in refs:
-                    writer.add_node(node)
-            for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
-                if "highway" in way.tags:
-                    writer.add_way(way)
+        source = p
+        if p.name.lower().endswith(".pbf"):
+            source = Path(tmp) / "streets.osm"
+            _pbf_to_xml(p, source)
+        walkable = Path(tmp) / "walk.osm"
+        try:
+            ways = filter_osm_xml(source, walkable, infer_expressways=settings.infer_expressways)
+        except (ET.ParseError, ValueError) as exc:  # malformed XML etc.: say which file
+            raise InputFileError(
+                f"{p}: not a readable OSM XML file ({type(exc).__name__}: {exc}). Export it "
+                "again from OpenStreetMap / JOSM as .osm."
+            ) from exc
+        if not ways.step_free:
+            removed, km = sum(r["count"] for r in ways.removed), sum(r["km"] for r in ways.removed)
+            raise NetworkError(
+                f"{p}: no walkable street ways: {ways.n_ways} ways with highway=*, {removed} of "
+                f"them ({km:.1f} km) not for walking (motorways, foot=no, construction …)."
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return ox.graph_from_xml(xml, bidirectional=True, simplify=simplify, retain_all=True)
+            graph = ox.graph_from_xml(
+                walkable, bidirectional=True, simplify=simplify, retain_all=True
+            )
+    for _, _, data in graph.edges(data=True):
+        ids = data["osmid"] if isinstance(data["osmid"], list) else [data["osmid"]]
+        # a merged chain is step-free only when every way in it is
+        data[STEP_FREE_ATTR] = all(ways.step_free.get(int(i), True) for i in ids)
+    return graph, ways
+
+
+def _with_filters(net: WalkNetwork, ways: OsmWays, unit: str) -> WalkNetwork:
+    """Record in the report what the walkability filters removed and marked."""
+    r = net.report
+    r.filter_unit, r.removed, r.not_step_free = unit, ways.removed, ways.not_step_free
+    r.drive_only, r.tags_stripped = ways.drive_only, ways.stripped
+    r.notes.extend(ways.notes)
+    return net
 
 
 def from_osm_file(
@@ -155,16 +212,18 @@ def from_osm_file(
     crs: Any = None,
     *,
     simplify: bool = True,
+    profile: str = "walk",
     barriers: Any = None,
     barriers_layer: str | None = None,
     largest_component: bool = False,
+    drop_fragments: bool = True,
     use_cache: bool = True,
 ) -> WalkNetwork:
     """Build the walking network from a local OSM file (``.osm`` XML or ``.osm.pbf``).
 
-    Every way with a ``highway`` tag is kept, whatever the export's network type (a *drive*
-    export is walkable too); one-way streets are walkable both ways; all components are kept
-    unless ``largest_component``.
+    The ways the walkability profile allows are kept (osmnx ``walk`` semantics, see
+    :mod:`planning.network.walkability`); one-way streets are walkable both ways; stray
+    fragments are removed; other components are kept unless ``largest_component``.
 
     Parameters
     ----------
@@ -174,6 +233,8 @@ def from_osm_file(
         Target projected CRS (default: UTM zone of the data).
     simplify : bool, default True
         Merge chains of degree-2 nodes into single edges with full geometry (osmnx simplify).
+    profile : {"walk", "step_free"}, default "walk"
+        Walkability profile (步行 / 无障碍).
     barriers : GeoDataFrame, GeoSeries, path or geometries, optional
         Barrier polygons whose crossing edges are removed (see
         :func:`planning.network.barriers.remove_barrier_crossings`).
@@ -181,12 +242,15 @@ def from_osm_file(
         Layer of a multi-layer barriers file (by its usual names when None).
     largest_component : bool, default False
         Keep only the largest connected component.
+    drop_fragments : bool, default True
+        Remove stray fragments (:func:`planning.network.fragments.drop_fragments`).
     use_cache : bool, default True
         Read/write the built-network cache.
 
     Returns
     -------
     WalkNetwork
+        Its ``report`` lists what each filter removed (``removed``, ``not_step_free``).
     """
     p = Path(path)
     if not p.is_file():
@@ -199,28 +263,15 @@ def from_osm_file(
             simplify,
             largest_component,
             barrier_cache_key(barriers, barriers_layer),
+            build_key(profile, drop_fragments),
         ]
     )
 
     def build() -> WalkNetwork:
-        import osmnx as ox
-
-        if p.name.lower().endswith(".pbf"):
-            graph = _read_pbf(p, simplify)
-        else:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    graph = ox.graph_from_xml(
-                        p, bidirectional=True, simplify=simplify, retain_all=True
-                    )
-            except Exception as exc:  # malformed XML etc.: say which file
-                raise InputFileError(
-                    f"{p}: not a readable OSM XML file ({type(exc).__name__}: {exc}). Export it "
-                    "again from OpenStreetMap / JOSM as .osm."
-                ) from exc
-        net = from_osmnx_graph(graph, crs, source=str(p))
-        return finish_network(net, barriers, largest_component, barriers_layer)
+        graph, ways = _walk_graph(p, simplify)
+        net = _with_filters(from_osmnx_graph(graph, crs, source=str(p)), ways, "ways")
+        return finish_network(net, barriers, largest_component, barriers_layer,
+                              profile=profile, fragments=drop_fragments)  # fmt: skip
 
     return cached(key, build, use_cache)
 
@@ -229,18 +280,24 @@ def from_graphml(
     path: str | Path,
     crs: Any = None,
     *,
+    profile: str = "walk",
     barriers: Any = None,
     barriers_layer: str | None = None,
     largest_component: bool = False,
+    drop_fragments: bool = True,
     use_cache: bool = True,
 ) -> WalkNetwork:
     """Build the walking network from a GraphML file saved by osmnx (``ox.save_graphml``).
+
+    Edges are filtered by their tags as OSM ways are (:func:`from_osm_file`); a GraphML file
+    keeps only the tags osmnx was told to keep, so ``foot``/``wheelchair`` rules apply where
+    present (downloads through this package keep them).
 
     Parameters
     ----------
     path : str or Path
         The GraphML file.
-    crs, barriers, barriers_layer, largest_component, use_cache
+    crs, profile, barriers, barriers_layer, largest_component, drop_fragments, use_cache
         As for :func:`from_osm_file`.
 
     Returns
@@ -251,8 +308,9 @@ def from_graphml(
     if not p.is_file():
         raise InputFileError(f"GraphML file not found: {p}. Check the path.")
     key = hash_inputs(
-        ["graphml", p, str(crs), largest_component, barrier_cache_key(barriers, barriers_layer)]
-    )
+        ["graphml", p, str(crs), largest_component, barrier_cache_key(barriers, barriers_layer),
+         build_key(profile, drop_fragments)]
+    )  # fmt: skip
 
     def build() -> WalkNetwork:
         import osmnx as ox
@@ -263,16 +321,40 @@ def from_graphml(
             raise InputFileError(
                 f"{p}: not a readable osmnx GraphML file ({type(exc).__name__}: {exc})."
             ) from exc
-        net = from_osmnx_graph(graph, crs, source=str(p))
-        return finish_network(net, barriers, largest_component, barriers_layer)
+        undirected = ox.convert.to_undirected(graph) if graph.is_directed() else graph
+        ways = filter_graph(undirected, infer_expressways=settings.infer_expressways)
+        net = _with_filters(from_osmnx_graph(undirected, crs, source=str(p)), ways, "edges")
+        return finish_network(net, barriers, largest_component, barriers_layer,
+                              profile=profile, fragments=drop_fragments)  # fmt: skip
 
     return cached(key, build, use_cache)
 
 
 def osm_cache_path(kind: str, spec: str) -> Path:
     """GraphML cache file of a download: ``cache_folder/osm/<kind>-<hash>.graphml``."""
-    digest = hashlib.sha256(f"{kind}:{spec}:walk".encode()).hexdigest()[:20]
+    # "walk-tags": downloads keep the tags the walkability rules read (older ones did not)
+    digest = hashlib.sha256(f"{kind}:{spec}:walk-tags".encode()).hexdigest()[:20]
     return Path(settings.cache_folder) / "osm" / f"{kind}-{digest}.graphml"
+
+
+#: Node tags kept on downloads: kerbs and barriers decide step-free passage.
+_NODE_TAGS = ("kerb", "kerb:height", "barrier", "wheelchair")
+
+
+def _fetch_walk(graph_from: Any) -> nx.MultiDiGraph:
+    """Download with the walkability tags kept; kerb nodes stay graph nodes."""
+    import osmnx as ox
+
+    ways, nodes = list(ox.settings.useful_tags_way), list(ox.settings.useful_tags_node)
+    ox.settings.useful_tags_way = sorted(set(ways) | set(WALK_TAGS))
+    ox.settings.useful_tags_node = sorted(set(nodes) | set(_NODE_TAGS))
+    try:
+        graph = graph_from()
+    finally:
+        ox.settings.useful_tags_way, ox.settings.useful_tags_node = ways, nodes
+    graph = ox.simplify_graph(graph, node_attrs_include=["kerb", "kerb:height", "wheelchair"])
+    graph.graph[TAGGED] = "yes"
+    return graph
 
 
 def _download(kind: str, spec: str, fetch: Any) -> Path:
@@ -291,7 +373,7 @@ def _download(kind: str, spec: str, fetch: Any) -> Path:
 
     logger.info("downloading the OpenStreetMap walking network for %s %r", kind, spec)
     try:
-        graph = fetch()
+        graph = _fetch_walk(fetch)
     except Exception as exc:
         raise NetworkError(f"Downloading the OSM network for {spec!r} failed: {exc}") from exc
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -299,18 +381,21 @@ def _download(kind: str, spec: str, fetch: Any) -> Path:
     return path
 
 
-def from_place(
-    place: str,
-    crs: Any = None,
-    *,
-    barriers: Any = None,
-    barriers_layer: str | None = None,
-    largest_component: bool = False,
-    use_cache: bool = True,
-) -> WalkNetwork:
+def from_place(place: str, crs: Any = None, **kwargs: Any) -> WalkNetwork:
     """Build the walking network of a named place (e.g. ``"静安区, 上海市, 中国"``) from OpenStreetMap.
 
-    Downloads once (only when ``settings.allow_download``), then reads the GraphML cache.
+    Downloads once (only when ``settings.allow_download``; osmnx ``walk`` network with the tags
+    the walkability rules read), then reads the GraphML cache.
+
+    Parameters
+    ----------
+    place : str
+        A place name OpenStreetMap's geocoder knows.
+    crs : pyproj.CRS, str, int, optional
+        Target projected CRS.
+    **kwargs
+        ``profile``, ``barriers``, ``barriers_layer``, ``largest_component``,
+        ``drop_fragments``, ``use_cache`` as for :func:`from_graphml`.
 
     Returns
     -------
@@ -321,30 +406,26 @@ def from_place(
     path = _download(
         "place",
         place,
-        lambda: ox.graph_from_place(place, network_type="walk", simplify=True, retain_all=True),
+        lambda: ox.graph_from_place(place, network_type="walk", simplify=False, retain_all=True),
     )
-    return from_graphml(
-        path,
-        crs,
-        barriers=barriers,
-        barriers_layer=barriers_layer,
-        largest_component=largest_component,
-        use_cache=use_cache,
-    )
+    return from_graphml(path, crs, **kwargs)
 
 
 def from_bbox(
-    bbox: tuple[float, float, float, float],
-    crs: Any = None,
-    *,
-    barriers: Any = None,
-    barriers_layer: str | None = None,
-    largest_component: bool = False,
-    use_cache: bool = True,
+    bbox: tuple[float, float, float, float], crs: Any = None, **kwargs: Any
 ) -> WalkNetwork:
     """Build the walking network in a WGS 84 box ``(west, south, east, north)`` from OpenStreetMap.
 
     Downloads once (only when ``settings.allow_download``), then reads the GraphML cache.
+
+    Parameters
+    ----------
+    bbox : tuple of float
+        ``(west, south, east, north)`` in degrees.
+    crs : pyproj.CRS, str, int, optional
+        Target projected CRS.
+    **kwargs
+        As for :func:`from_place`.
 
     Returns
     -------
@@ -360,14 +441,7 @@ def from_bbox(
         "bbox",
         spec,
         lambda: ox.graph_from_bbox(
-            (west, south, east, north), network_type="walk", simplify=True, retain_all=True
+            (west, south, east, north), network_type="walk", simplify=False, retain_all=True
         ),
     )
-    return from_graphml(
-        path,
-        crs,
-        barriers=barriers,
-        barriers_layer=barriers_layer,
-        largest_component=largest_component,
-        use_cache=use_cache,
-    )
+    return from_graphml(path, crs, **kwargs)

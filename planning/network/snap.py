@@ -3,7 +3,9 @@
 Every origin (estate gate, estate centroid) and target (facility) is attached to the nearest
 point of the nearest edge geometry. The straight connector from the point to the network counts
 in every distance. Points farther than ``max_snap_m`` are *not* attached (``ok`` False): the
-caller reports them with their ids instead of silently snapping them across a block.
+caller reports them with their ids instead of silently snapping them across a block, with the
+reason (:meth:`Snapped.reasons`): ``too_far`` from every street, or ``only_fragment`` when the only
+street within reach is a stray fragment the network dropped (路网碎片).
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class Snapped:
         Coordinates of the points that were attached (representative points of polygons).
     max_snap_m : float
         The limit used.
+    fragment_m : array of float, optional
+        For points not attached: distance to the nearest stray fragment (inf when none or
+        attached); None when the network dropped no fragments.
     """
 
     edge: npt.NDArray[np.int64]
@@ -55,6 +60,7 @@ class Snapped:
     x: npt.NDArray[np.float64]
     y: npt.NDArray[np.float64]
     max_snap_m: float = float("inf")
+    fragment_m: npt.NDArray[np.float64] | None = None
 
     def __len__(self) -> int:
         return len(self.edge)
@@ -79,7 +85,20 @@ class Snapped:
             self.x[idx],
             self.y[idx],
             self.max_snap_m,
+            None if self.fragment_m is None else self.fragment_m[idx],
         )
+
+    def reasons(self) -> npt.NDArray[np.object_]:
+        """Why each point is not attached: ``""`` (attached), ``too_far`` or ``only_fragment``.
+
+        ``only_fragment``: a stray fragment of the network (removed, see
+        :func:`planning.network.fragments.drop_fragments`) lies within the snap limit, but no
+        kept street does.
+        """
+        out = np.where(self.ok, "", "too_far").astype(object)
+        if self.fragment_m is not None:
+            out[~self.ok & (self.fragment_m <= self.max_snap_m)] = "only_fragment"
+        return out
 
 
 def _as_points(geometries: Any, net_crs: CRS) -> npt.NDArray[np.object_]:
@@ -146,7 +165,8 @@ def snap(
         xy[valid] = shapely.get_coordinates(pts[valid])[:, :2]
     if n == 0 or net.n_edges == 0:
         ok0 = np.zeros(n, dtype=bool)
-        return Snapped(edge, offset, conn, ok0, xy[:, 0], xy[:, 1], limit)
+        return Snapped(edge, offset, conn, ok0, xy[:, 0], xy[:, 1], limit,
+                       _fragment_m(net, pts, valid))  # fmt: skip
     tree = net.tree
     vidx = np.flatnonzero(valid)
     (qi, ti), dist = tree.query_nearest(
@@ -169,4 +189,21 @@ def snap(
         logger.info(
             "%d of %d points are farther than %.0f m from the network", len(missed), n, limit
         )
-    return Snapped(edge, offset, conn, ok, xy[:, 0], xy[:, 1], limit)
+    return Snapped(edge, offset, conn, ok, xy[:, 0], xy[:, 1], limit,
+                   _fragment_m(net, pts, valid & ~ok))  # fmt: skip
+
+
+def _fragment_m(
+    net: WalkNetwork, pts: npt.NDArray[np.object_], which: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float64] | None:
+    """Distance from the points in ``which`` to the nearest stray fragment (inf elsewhere)."""
+    if not len(net.fragments):
+        return None
+    out = np.full(len(pts), np.inf)
+    idx = np.flatnonzero(which)
+    if len(idx):
+        (qi, _), dist = shapely.STRtree(net.fragments).query_nearest(
+            pts[idx], return_distance=True, all_matches=False
+        )
+        out[idx[qi]] = dist
+    return out
