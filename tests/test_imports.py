@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("planning.results",),
     ("planning.api",),
     ("planning.project",),
+    ("planning.batch",),
     ("planning.cli",),
 ]  # fmt: skip
 

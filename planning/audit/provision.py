@@ -115,6 +115,29 @@ class Provision:
             )
         return cls(estates, facilities, owner, may_share, reach)
 
+    @classmethod
+    def from_reach(
+        cls,
+        estates: gpd.GeoDataFrame,
+        facilities: gpd.GeoDataFrame,
+        ruleset: Ruleset,
+        reach: sp.csr_array | None,
+    ) -> Provision:
+        """Like :meth:`build`, with the estate × facility reach measured elsewhere.
+
+        A batch (``planning.batch``) measures reach per unit on clipped networks and allocates
+        once over the gathered matrix, so surplus shared across unit borders counts once.
+        ``reach`` holds ``distance + 1`` within the sharing distance, as :meth:`build` stores it.
+        """
+        owner = (
+            _owner_of_facilities(estates, facilities) if len(facilities) else np.zeros(0, np.int64)
+        )
+        policy = ruleset.sharing_policy("existing")
+        may_share = estates["status"].eq("existing").to_numpy() & bool(policy.allowed)
+        if not (may_share.any() and len(facilities)):
+            reach = None
+        return cls(estates, facilities, owner, may_share, reach)
+
     def allocate(self, required: np.ndarray, amount_column: str, rules: list[Rule]) -> Allocation:
         """Allocate the ``amount_column`` of the facility kinds the rules count."""
         kinds = sorted({k for r in rules for k in r.facility_kinds})
