@@ -178,7 +178,14 @@ def test_shuangyashan_plan_rules() -> None:
 
 def test_chaoyang_inherits_floor_area_and_reports_only() -> None:
     rs, national = load_ruleset("chaoyang"), load_ruleset("national")
-    assert rs.floor_area_rule("new") == national.floor_area_rule("new")
+    new, default = rs.floor_area_rule("new"), national.floor_area_rule("new")
+    assert new is not None
+    assert default is not None
+    # The figure and its source are the national default's; 朝阳's plan states none, so the
+    # rule only reports there, while the national ruleset judges it (found in public sources).
+    assert (new.minimum, new.citation, new.origin) == (default.minimum, default.citation, "national")
+    assert (new.report_only, new.basis) == (True, "not_in_plan")
+    assert (default.report_only, default.basis) == (False, "public_source")
     street = rs.rule("street_centre_coverage")
     assert street.report_only
     assert street.minimum is None

@@ -2,18 +2,25 @@
 
 - street-centre coverage (街道/乡镇综合养老服务中心覆盖率 ≥ 60 %),
 - at least one institution per county (每个县（区）至少1所特困人员供养服务机构),
-- nursing-bed share (护理型床位占比 ≥ 55 % / 60 %).
+- nursing-bed share (护理型床位占比 ≥ 55 % / 60 %),
+- presence in every unit of a level (乡（镇）有“院（所）”、村有“点”), the tiers of a network per
+  county (县、乡、村三级养老服务网络) and the floor area of single sites (单处建筑面积).
 
-Each check returns a :class:`RuleCheck` with the figures and the facilities behind it.
+Each check returns a :class:`RuleCheck` with the figures and the facilities behind it; where
+facility attributes are unknown, the figures come with bounds (:mod:`planning.analysis.selection`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+
+from planning.analysis.selection import Bounds, unit_counts
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class RuleCheck:
         The facilities behind the figure.
     failing : list of str
         Admin units (or estates) that fail, where the rule is per unit.
+    basis : str
+        Why the rule judges or only reports (:data:`planning.vocabulary.RULE_BASES`).
     """
 
     rule_id: str
@@ -48,6 +57,7 @@ class RuleCheck:
     detail: str
     facility_ids: list[str] = field(default_factory=list)
     failing: list[str] = field(default_factory=list)
+    basis: str = ""
 
 
 def judge(value: float | None, minimum: float | None, report_only: bool) -> str:
@@ -184,3 +194,102 @@ def nursing_bed_share(facilities: pd.DataFrame, kinds: Sequence[str]) -> tuple[f
     nursing = float(rows["nursing_beds"].fillna(0).sum())
     share = 100.0 * nursing / beds if beds > 0 else float("nan")
     return share, rows["facility_id"].astype(str).tolist()
+
+
+def presence_bounds(status: pd.Series) -> Bounds:
+    """Share (%) of units that have what a rule asks, from :func:`unit_counts` statuses.
+
+    ``low`` counts the units known to have it, ``high`` adds those that depend on unknown
+    attributes.
+
+    Examples
+    --------
+    >>> b = presence_bounds(pd.Series(["met", "unknown", "unmet", "met"]))
+    >>> b.strict, b.low, b.high, b.unknown
+    (50.0, 50.0, 75.0, 1)
+    """
+    n = len(status)
+    if n == 0:
+        return Bounds(float("nan"), float("nan"), float("nan"), 0)
+    met = int((status == "met").sum())
+    unknown = int((status == "unknown").sum())
+    return Bounds(100.0 * met / n, 100.0 * met / n, 100.0 * (met + unknown) / n, unknown)
+
+
+def tier_table(
+    counties: Sequence[object],
+    county_of: npt.ArrayLike,
+    states: Mapping[str, npt.ArrayLike],
+) -> pd.DataFrame:
+    """Which tiers of a network (县、乡、村) each county has (三级养老服务网络).
+
+    Parameters
+    ----------
+    counties : sequence
+        The counties (县/区) that must each have every tier.
+    county_of : array-like
+        The county of each facility (None when unknown).
+    states : mapping
+        Tier name → :func:`~planning.analysis.selection.match_state` of each facility for that
+        tier (1 at that level, -1 level unknown, 0 not).
+
+    Returns
+    -------
+    DataFrame
+        One row per county, one column per tier with ``met``/``unmet``/``unknown``, and
+        ``tiers_met`` / ``tiers_possible`` (counts).
+
+    Examples
+    --------
+    >>> t = tier_table(["X", "Y"], ["X", "X", "Y"], {"county": [1, 0, -1], "village": [0, 1, 0]})
+    >>> t.to_dict("index")["Y"]
+    {'county': 'unknown', 'village': 'unmet', 'tiers_met': 0, 'tiers_possible': 1}
+    """
+    table = pd.DataFrame(index=pd.Index(list(dict.fromkeys(counties)), dtype=object))
+    for tier, state in states.items():
+        table[tier] = unit_counts(list(table.index), county_of, state)["status"]
+    tiers = list(states)
+    table["tiers_met"] = (table[tiers] == "met").sum(axis=1).astype(int)
+    table["tiers_possible"] = (table[tiers] != "unmet").sum(axis=1).astype(int)
+    return table
+
+
+def site_floors(floor_m2: npt.ArrayLike, state: npt.ArrayLike, minimum: float) -> dict[str, Any]:
+    """Check each counted site's floor area against a minimum (单处建筑面积).
+
+    A floor area of 0 means "unknown" (the loader writes 0 where the source has none).
+
+    Returns
+    -------
+    dict
+        ``smallest`` (m², NaN when no known site), ``below`` / ``unknown`` / ``counted``
+        (positions), ``verdict`` (``fail`` when a known site is below, ``pass`` when every
+        counted site is known and meets it, else ``no_data``).
+
+    Examples
+    --------
+    >>> site_floors([400.0, 120.0, 0.0], [1, 1, 1], 350)["verdict"]
+    'fail'
+    >>> site_floors([400.0, 0.0], [1, 1], 350)["verdict"]
+    'no_data'
+    """
+    floor = np.nan_to_num(np.asarray(floor_m2, dtype=float))
+    st = np.asarray(state)
+    counted = np.flatnonzero(st != 0)
+    known = counted[floor[counted] > 0]
+    unknown = counted[floor[counted] <= 0]
+    below = known[floor[known] < minimum - 1e-9]
+    maybe = np.flatnonzero(st == -1)
+    if len(below):
+        verdict = "fail" if np.isin(below, np.flatnonzero(st == 1)).any() else "no_data"
+    elif len(known) and not len(unknown) and not len(maybe):
+        verdict = "pass"
+    else:
+        verdict = "no_data"
+    return {
+        "smallest": float(floor[known].min()) if len(known) else float("nan"),
+        "below": below.tolist(),
+        "unknown": unknown.tolist(),
+        "counted": counted.tolist(),
+        "verdict": verdict,
+    }

@@ -1,28 +1,25 @@
 """Street tables, rule verdicts and headline totals of the audit (街道汇总与规则结论).
 
 Pure functions over the per-estate table the audit computed: each street's households, floor area
-and coverage; one :class:`~planning.analysis.admin_rules.RuleCheck` per rule of the ruleset; the
-totals written to ``summary.json``.
+and coverage; one :class:`~planning.analysis.admin_rules.RuleCheck` per rule of the ruleset (the
+per-estate and circle rules here, over the rule's zone when it has one; the admin-unit and
+facility rules in :mod:`planning.audit.unit_rules`); the totals written to ``summary.json``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planning.analysis.admin_rules import (
-    RuleCheck,
-    count_per_unit,
-    judge,
-    nursing_bed_share,
-    street_centre_coverage,
-)
+from planning.analysis.admin_rules import RuleCheck, judge
 from planning.analysis.coverage import coverage_share
+from planning.audit.scope import zone_members, zone_names
 from planning.audit.tiers import MeasuredTier
+from planning.audit.unit_rules import UNIT_CHECKS, UnitTables
 from planning.rules import Rule, Ruleset
 from planning.vocabulary import UNITS, label
 
@@ -90,42 +87,58 @@ def _pct(value: float) -> float | None:
 
 @dataclass(frozen=True)
 class _Tables:
-    """What the rule checks read: the audited estates and the counted facilities and streets."""
+    """What the rule checks read: the audited estates, counted facilities, streets and areas."""
 
     tiers: list[MeasuredTier]
-    estates: pd.DataFrame
-    facilities: pd.DataFrame
+    estates: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
     streets: pd.DataFrame
-
-
-def _judged(rule: Rule, value: float | None, detail: str, **lists: list[str]) -> RuleCheck:
-    """Judge one figure against the rule's own minimum."""
-    figure = None if value is None else _pct(value) if rule.unit == "pct" else value
-    verdict = judge(value, rule.minimum, rule.report_only)
-    return RuleCheck(rule.id, verdict, figure, rule.minimum, rule.unit, detail, **lists)
+    zones: gpd.GeoDataFrame | None = None
+    villages: gpd.GeoDataFrame | None = None
 
 
 def _no_data(rule: Rule, why: str) -> RuleCheck:
     return RuleCheck(rule.id, "no_data", None, rule.minimum, rule.unit, why)
 
 
+def _in_zone(rule: Rule, t: _Tables) -> tuple[np.ndarray, str] | str:
+    """Return the estates a rule is judged over and how to say so, or why it cannot be."""
+    if not rule.zone:
+        return np.ones(len(t.estates), dtype=bool), ""
+    members = zone_members(t.estates, t.zones, rule.zone)
+    if isinstance(members, str):
+        return members
+    households = int(t.estates.loc[members, "households"].sum())
+    scope = f"over {zone_names(rule.zone)}: {int(members.sum())} estates, {households:,} households"
+    if not members.any():
+        return f"no estate lies in {zone_names(rule.zone)}; not judged elsewhere"
+    return members, scope
+
+
 def _per_estate(rule: Rule, t: _Tables) -> RuleCheck:
     """Floor area or land per estate: the share of estates of the rule's status that meet it."""
     floor = rule.kind == "floor_area_per_households"
     column, ok_column = ("area_rule_id", "area_ok") if floor else ("land_rule_id", "land_ok")
-    rows = t.estates[t.estates[column].eq(rule.id).fillna(False)]
+    zone = _in_zone(rule, t)
+    if isinstance(zone, str):
+        return _no_data(rule, zone)
+    inside, scope = zone
+    rows = t.estates[t.estates[column].eq(rule.id).fillna(False).to_numpy() & inside]
     if not len(rows):
-        return _no_data(rule, "no estate of this status")
+        return _no_data(rule, "no estate of this status" + (f" {scope}" if scope else ""))
     bad = rows[rows[ok_column].eq(False).fillna(False)]
     share = 100.0 * (1 - len(bad) / len(rows))
+    detail = (
+        f"{len(rows) - len(bad)} of {len(rows)} {rule.applies_to} estates meet "
+        f"≥ {rule.minimum:g} {_unit(rule.unit)}"
+    )
     return RuleCheck(
         rule.id,
         "report" if rule.report_only else ("pass" if bad.empty else "fail"),
         _pct(share),
         100.0,
         "pct_estates",
-        f"{len(rows) - len(bad)} of {len(rows)} {rule.applies_to} estates meet "
-        f"≥ {rule.minimum:g} {_unit(rule.unit)}",
+        detail + (f", {scope}" if scope else ""),
         failing=bad["estate_id"].astype(str).tolist(),
     )
 
@@ -137,95 +150,35 @@ def _unit(code: str) -> str:
 
 
 def _service_circle(rule: Rule, t: _Tables) -> RuleCheck:
-    """Share of households within the tier, against the plan's coverage target if any."""
+    """Share of households within the tier (in the rule's zone), against the plan's target."""
     tier = next((x for x in t.tiers if x.rule is not None and x.rule.id == rule.id), None)
     if tier is None:
         return _no_data(rule, "tier not measured")
-    covered = t.estates[f"covered_{tier.name}"].to_numpy(bool)
-    overall = coverage_share(covered, t.estates["households"].to_numpy(float))
+    zone = _in_zone(rule, t)
+    if isinstance(zone, str):
+        return _no_data(rule, zone)
+    inside, scope = zone
+    estates = t.estates[inside]
+    covered = estates[f"covered_{tier.name}"].to_numpy(bool)
+    overall = coverage_share(covered, estates["households"].to_numpy(float))
     value = 100.0 * float(overall["share"].iloc[0]) if len(overall) else float("nan")
+    detail = f"households within {tier.distance_m:.0f} m of {', '.join(tier.facility_kinds)}"
     return RuleCheck(
         rule.id,
         judge(value, tier.target_pct, tier.target_pct is None),
         _pct(value),
         tier.target_pct,
         "pct",
-        f"households within {tier.distance_m:.0f} m of {', '.join(tier.facility_kinds)}",
-        facility_ids=sorted(set(t.estates[f"nearest_{tier.name}_id"].dropna().astype(str))),
-        failing=t.estates.loc[~covered, "estate_id"].astype(str).tolist(),
+        detail + (f", {scope}" if scope else ""),
+        facility_ids=sorted(set(estates[f"nearest_{tier.name}_id"].dropna().astype(str))),
+        failing=estates.loc[~covered, "estate_id"].astype(str).tolist(),
     )
-
-
-def _admin_unit_coverage(rule: Rule, t: _Tables) -> RuleCheck:
-    """Share of streets (街道/乡镇) with a facility of the counted kinds."""
-    street_ids = t.facilities.get("street_id", pd.Series(dtype=object))
-    if t.streets["geometry"].isna().all() and not street_ids.notna().any():
-        # Rendered now: the detail is written into summary.json, the workbook and the report.
-        return _no_data(rule, "no streets layer and no street names on the facilities")
-    share, counts, ids = street_centre_coverage(t.streets, t.facilities, rule.facility_kinds)
-    return _judged(
-        rule,
-        share,
-        f"{int((counts > 0).sum())} of {len(counts)} streets have one",
-        facility_ids=ids,
-        failing=counts[counts == 0].index.astype(str).tolist(),
-    )
-
-
-def _count_per_admin_unit(rule: Rule, t: _Tables) -> RuleCheck:
-    """At least n facilities per county (县/区); without county names the study area is one."""
-    study_area = "研究区"
-    streets, facilities = t.streets, t.facilities
-    county = (
-        streets["county"].fillna(study_area)
-        if "county" in streets
-        else pd.Series([study_area] * len(streets))
-    )
-    county_of_street = dict(zip(streets["street_id"], county, strict=False))
-    fac = facilities.assign(
-        county=facilities.get("street_id", pd.Series(dtype=object)).map(county_of_street)
-    )
-    if "county" in facilities and facilities["county"].notna().any():
-        fac["county"] = facilities["county"].fillna(fac["county"])
-    if county.eq(study_area).all():
-        fac["county"] = fac["county"].fillna(study_area)
-    counts = count_per_unit(county, fac, rule.facility_kinds)
-    need = rule.minimum or 1
-    value = float(counts.min()) if len(counts) else float("nan")
-    return RuleCheck(
-        rule.id,
-        judge(value, need, rule.report_only),
-        value,
-        need,
-        rule.unit,
-        f"fewest per county: {value:.0f} (counties: {len(counts)})",
-        facility_ids=fac[fac["kind"].isin(rule.facility_kinds)]["facility_id"].astype(str).tolist(),
-        failing=counts[counts < need].index.astype(str).tolist(),
-    )
-
-
-def _attribute_share(rule: Rule, t: _Tables) -> RuleCheck:
-    """Judge a share of two facility attributes, e.g. nursing-type beds / beds (护理型床位占比)."""
-    if not rule.evaluable:
-        return _no_data(rule, "not evaluated: needs data the inputs do not carry")
-    numerator = str(rule.params.get("numerator", "nursing_beds"))
-    denominator = str(rule.params.get("denominator", "beds"))
-    share, ids = float("nan"), list[str]()
-    if len(t.facilities) and {numerator, denominator} <= set(t.facilities.columns):
-        share, ids = nursing_bed_share(
-            t.facilities.rename(columns={numerator: "nursing_beds", denominator: "beds"}),
-            rule.facility_kinds,
-        )
-    return _judged(rule, share, f"{numerator} / {denominator}", facility_ids=ids)
 
 
 _CHECKS = {
     "floor_area_per_households": _per_estate,
     "land_per_capita": _per_estate,
     "service_circle": _service_circle,
-    "admin_unit_coverage": _admin_unit_coverage,
-    "count_per_admin_unit": _count_per_admin_unit,
-    "attribute_share": _attribute_share,
 }
 
 
@@ -235,22 +188,40 @@ def rule_checks(
     estates: pd.DataFrame,
     facilities: pd.DataFrame,
     streets: pd.DataFrame,
+    *,
+    zones: gpd.GeoDataFrame | None = None,
+    villages: gpd.GeoDataFrame | None = None,
 ) -> list[RuleCheck]:
     """Judge every rule of the ruleset on the audited tables.
+
+    Parameters
+    ----------
+    ruleset : Ruleset
+        The rules; each check carries the rule's :attr:`~planning.rules.Rule.basis`.
+    tiers : list of MeasuredTier
+        The measured service-circle tiers.
+    estates, facilities, streets : DataFrame
+        The audited estates (with geometry), the facilities counted today (with ``street_id``)
+        and the streets.
+    zones, villages : GeoDataFrame, optional
+        规划分区 (for rules limited to a zone) and 村/社区 polygons (rules per village).
 
     Returns
     -------
     list of RuleCheck
         In the ruleset's order; rules that need data the inputs lack give ``no_data``.
     """
-    tables = _Tables(tiers, estates, facilities, streets)
+    tables = _Tables(tiers, estates, facilities, streets, zones, villages)
+    units = UnitTables(facilities, streets, villages)
     checks = []
     for rule in ruleset.rules:
-        check = _CHECKS.get(rule.kind)
-        if check is None:
-            checks.append(_no_data(rule, "not evaluated: needs data the inputs do not carry"))
+        if rule.kind in _CHECKS:
+            check = _CHECKS[rule.kind](rule, tables)
+        elif rule.kind in UNIT_CHECKS:
+            check = UNIT_CHECKS[rule.kind](rule, units)
         else:
-            checks.append(check(rule, tables))
+            check = _no_data(rule, "not evaluated: needs data the inputs do not carry")
+        checks.append(replace(check, basis=rule.basis))
     return checks
 
 

@@ -26,6 +26,12 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         ("facilities", "elderly-care facilities 养老服务设施"),
         ("gates", "estate gates 小区出入口 (points with estate_id)"),
         ("streets", "streets/townships 街道/乡镇 (polygons)"),
+        (
+            "zones",
+            "planning zones 规划分区 (polygons with a zone field: 主城区, 中心城区, 乡镇 …) "
+            "for rules limited to a zone",
+        ),
+        ("villages", "villages/communities 村/社区 (polygons) for rules per village"),
     ):
         g.add_argument(f"--{role}", help=f"{text}: GeoPackage, Shapefile, GeoJSON, CSV or XLSX")
         g.add_argument(f"--{role}-layer", help=f"layer name inside a multi-layer {role} file")
@@ -77,6 +83,19 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help=f"longest connector to the network (default {settings.max_snap_m:.0f} m)",
     )
+    g.add_argument(
+        "--profile",
+        metavar="walk|step_free",
+        help="walkability profile: walk 步行 (default; no motorways, expressways, foot=no), "
+        "step_free 无障碍 (also no steps, high kerbs, steep inclines), or both: walk,step_free",
+    )
+    g.add_argument(
+        "--road-classes",
+        metavar="TOML",
+        help="table of centre-line road classes (道路等级 → no/walk/step_free) over the defaults "
+        "(高速公路/快速路/匝道 not walkable, 台阶 not step-free); name the column with "
+        "--field road_class=道路等级",
+    )
     o = parser.add_argument_group("audit")
     o.add_argument("--out", help="results folder")
     o.add_argument(
@@ -94,6 +113,13 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
         "--include-planned", action="store_true", help="count planned facilities in the circles"
     )
     o.add_argument(
+        "--search-radius-m",
+        type=float,
+        metavar="M",
+        help="search each estate's nearest facility this far beyond the circles "
+        f"(不限距离, default {settings.search_radius_m:.0f} m)",
+    )
+    o.add_argument(
         "--basemap",
         choices=["none", "osm", "tianditu", "amap"],
         help="gap-map basemap (default none: offline)",
@@ -101,7 +127,8 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
-INPUT_LAYERS = ("estates", "facilities", "gates", "streets")
+INPUT_LAYERS = ("estates", "facilities", "gates", "streets", "zones", "villages")
+_AREA_LAYERS = ("zones", "villages")
 
 
 def parse_coords(values: list[str] | str) -> str | dict[str, str]:
@@ -133,7 +160,9 @@ def parse_coords(values: list[str] | str) -> str | dict[str, str]:
                 f"--coords {item!r}: unknown layer {layer!r}; use one of {', '.join(INPUT_LAYERS)}."
             )
     if per_layer:
-        return {layer: per_layer.get(layer, single or "wgs84") for layer in INPUT_LAYERS}
+        # zones and villages (boundaries, rarely lon/lat tables) only when named or all are set
+        shown = [r for r in INPUT_LAYERS if r in per_layer or single or r not in _AREA_LAYERS]
+        return {layer: per_layer.get(layer, single or "wgs84") for layer in shown}
     return single or "wgs84"
 
 
@@ -196,7 +225,7 @@ def spec_from_args(args: argparse.Namespace, *, needs_network: bool) -> ProjectS
 
     spec = load_project_file(Path(args.config)) if getattr(args, "config", None) else ProjectSpec()
     cwd = Path.cwd()
-    for role in ("estates", "facilities", "gates", "streets"):
+    for role in INPUT_LAYERS:
         value = getattr(args, role, None)
         layer = getattr(args, f"{role}_layer", None)
         if value:
@@ -208,10 +237,17 @@ def spec_from_args(args: argparse.Namespace, *, needs_network: bool) -> ProjectS
         spec.coords = parse_coords(args.coords)
     if getattr(args, "crs", None):
         spec.crs = parse_crs(args.crs)
-    for name in ("rules", "walk_speed", "measure", "basemap", "max_snap_m", "place"):
+    for name in ("rules", "walk_speed", "measure", "basemap", "max_snap_m", "place",
+                 "search_radius_m"):  # fmt: skip
         value = getattr(args, name, None)
         if value is not None:
             setattr(spec, name, value)
+    if getattr(args, "profile", None):
+        from planning.network.walkability import check_profiles
+
+        spec.profile = check_profiles(args.profile)
+    if getattr(args, "road_classes", None):
+        spec.road_classes = Path(args.road_classes)
     if getattr(args, "network", None):
         spec.network = layer_ref(args.network, args.network_layer, cwd)
     if getattr(args, "bbox", None):

@@ -138,6 +138,9 @@ def _rules(summary: dict[str, Any], lang: Lang) -> list[dict[str, Any]]:
                 "label": text(css, lang) if verdict in {"pass", "fail", "report"} else verdict,
                 "value": _fmt_rule_value(rule.get("value"), unit),
                 "threshold": _fmt_rule_value(rule.get("threshold"), unit),
+                # What was counted (and over which zone), and why the rule judges or reports.
+                "detail": _s(rule.get("detail")),
+                "basis": _s((rule.get("basis") or {}).get(lang)),
                 "citation": {
                     "document": _s(cit.get("document")),
                     "article": _s(cit.get("article")),

@@ -14,6 +14,7 @@ from typing import Literal
 from planning._errors import RulesetError
 from planning.rules.model import Ruleset
 from planning.rules.records import Document, Rule
+from planning.vocabulary import RULE_BASES, ZONES, label
 
 Lang = Literal["zh", "en"]
 
@@ -32,8 +33,6 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "params": "附加参数",
         "source": "出处",
         "defined": "定义于",
-        "report_only": "仅报告，不判定达标",
-        "not_evaluable": "现有数据无对应字段，无法核查",
         "target_max": "上限参考",
         "coverage": "覆盖率",
         "walk": "步行",
@@ -53,6 +52,15 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "inherits": "继承",
         "n_rules": "规则数",
         "list_level": "级别",
+        "verdict": "结论依据",
+        "judged": "给出达标/不达标结论的规则",
+        "reported": "仅报告数值、不判定的规则",
+        "policy": "判定原则",
+        "select": "仅计入",
+        "zone": "适用分区",
+        "policy_all": "all：凡有阈值的规则均判定",
+        "policy_verified": "verified：出处未核实（memory）的数值仅报告",
+        "policy_own_plan": "own_plan：仅本地规划原文或国家标准规定的数值判定，沿用的默认值仅报告",
     },
     "en": {
         "ruleset": "Ruleset",
@@ -68,8 +76,6 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "params": "Extra parameters",
         "source": "Source",
         "defined": "Defined in",
-        "report_only": "report only, no pass/fail",
-        "not_evaluable": "no data field to evaluate it",
         "target_max": "upper guide",
         "coverage": "coverage",
         "walk": "walk",
@@ -89,6 +95,16 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "inherits": "inherits",
         "n_rules": "rules",
         "list_level": "level",
+        "verdict": "Basis",
+        "judged": "Rules that judge (pass/fail)",
+        "reported": "Rules that only report their figure",
+        "policy": "Verdict policy",
+        "select": "Counts only",
+        "zone": "Zone",
+        "policy_all": "all: every rule with a threshold judges",
+        "policy_verified": "verified: unverified (memory) figures only report",
+        "policy_own_plan": "own_plan: only figures in the local plan or a national standard "
+        "judge; inherited defaults only report",
     },
 }
 
@@ -96,6 +112,7 @@ _UNITS: Mapping[str, Mapping[str, str]] = {
     "zh": {
         "m2_per_100hh": "m²/百户",
         "m2_per_person": "m²/人",
+        "m2": "m²",
         "m": "m",
         "min": "分钟",
         "m_per_s": "m/s",
@@ -107,6 +124,7 @@ _UNITS: Mapping[str, Mapping[str, str]] = {
     "en": {
         "m2_per_100hh": "m² per 100 households",
         "m2_per_person": "m² per person",
+        "m2": "m²",
         "m": "m",
         "min": "min",
         "m_per_s": "m/s",
@@ -164,7 +182,7 @@ def _threshold(rule: Rule, ruleset: Ruleset, lang: str) -> str:
         text = f"≥ {_num(rule.minimum)}{sep}{unit}".rstrip()
         if rule.unit == "ratio" and rule.minimum > 0 and (1 / rule.minimum).is_integer():
             text += f" (1:{int(1 / rule.minimum)})"
-        if rule.kind in ("service_circle", "admin_unit_coverage"):
+        if rule.kind in ("service_circle", "admin_unit_coverage", "presence_per_admin_unit"):
             text = f"{labels['coverage']} {text}"
         parts.append(text)
     if rule.target_max is not None:
@@ -173,10 +191,6 @@ def _threshold(rule: Rule, ruleset: Ruleset, lang: str) -> str:
         minutes = _num(float(rule.params["minutes"]))  # type: ignore[arg-type]
         distance = _num(float(rule.params["distance_m"]))  # type: ignore[arg-type]
         parts.append(f"{labels['walk']} {distance} m / {minutes} {labels['minutes']}")
-    if rule.report_only:
-        parts.append(labels["report_only"])
-    if not rule.evaluable:
-        parts.append(labels["not_evaluable"])
     if rule.kind == "land_per_capita":
         parts.append(
             labels["population"].format(pph=_value(ruleset.parameters.persons_per_household))
@@ -203,7 +217,7 @@ def _cited_documents(ruleset: Ruleset) -> list[Document]:
     return [doc for doc in ruleset.documents if doc.number in refs or doc.id in refs]
 
 
-def _rule_block(rule: Rule, ruleset: Ruleset, lang: str) -> list[str]:
+def _rule_block(rule: Rule, ruleset: Ruleset, lang: Lang) -> list[str]:
     labels = _labels(lang)
     title = (
         f"{rule.title_zh} / {rule.title_en}"
@@ -212,10 +226,18 @@ def _rule_block(rule: Rule, ruleset: Ruleset, lang: str) -> list[str]:
     )
     lines = [f"[{rule.id}] {title}", f"  kind: {rule.kind}"]
     lines.append(f"  {labels['threshold']}: {_threshold(rule, ruleset, lang)}")
+    lines.append(f"  {labels['verdict']}: {basis_text(rule, ruleset, lang)}")
     lines.append(f"  {labels['applies']}: {_APPLIES[lang][rule.applies_to]}")
     kinds = ", ".join(rule.facility_kinds) or labels["none"]
     lines.append(f"  {labels['facilities']}: {kinds}")
-    shown = {k: v for k, v in rule.params.items() if k not in ("tier", "minutes", "distance_m")}
+    if rule.select:
+        chosen = ", ".join(f"{k}={_value(v)}" for k, v in rule.select.items())
+        lines.append(f"  {labels['select']}: {chosen}")
+    if rule.zone:
+        zones = ", ".join(f"{label(ZONES, z, lang)} ({z})" for z in rule.zone)
+        lines.append(f"  {labels['zone']}: {zones}")
+    hidden = ("tier", "minutes", "distance_m", "zone")
+    shown = {k: v for k, v in rule.params.items() if k not in hidden}
     if shown:
         extras = ", ".join(f"{k}={_value(v)}" for k, v in shown.items())
         lines.append(f"  {labels['params']}: {extras}")
@@ -233,6 +255,39 @@ def _rule_block(rule: Rule, ruleset: Ruleset, lang: str) -> list[str]:
     return lines
 
 
+def basis_text(rule: Rule, ruleset: Ruleset, lang: Lang = "zh") -> str:
+    """Say whether a rule judges or only reports, and why, e.g. ``仅报告：本地规划未规定该数值``.
+
+    Inherited defaults name the evidence they rest on (``未核实 (memory)``) and the ruleset whose
+    plan does not state them.
+
+    Examples
+    --------
+    >>> from planning.rules import load_ruleset
+    >>> rs = load_ruleset("chaoyang")
+    >>> basis_text(rs.rule("nursing_bed_share"), rs, "en")
+    'report only: the local plan does not state this figure (inherited default) [朝阳市; ⚠ unverified (memory)]'
+    """
+    labels = _labels(lang)
+    text = label(RULE_BASES, rule.basis, lang) if rule.basis else labels["none"]
+    if rule.basis == "not_in_plan":
+        sep = "；" if lang == "zh" else "; "
+        text += f" [{ruleset.name_zh}{sep}{_evidence(rule.citation.evidence, labels)}]"
+    return text
+
+
+def _verdict_summary(ruleset: Ruleset, lang: Lang) -> list[str]:
+    labels = _labels(lang)
+    judged = ", ".join(r.id for r in ruleset.judged) or labels["none"]
+    out = [
+        f"{labels['policy']}: {labels['policy_' + ruleset.verdicts]}",
+        f"{labels['judged']}: {judged}",
+        f"{labels['reported']}:",
+    ]
+    out.extend(f"  {r.id} — {basis_text(r, ruleset, lang)}" for r in ruleset.reported)
+    return out
+
+
 def format_ruleset(ruleset: Ruleset, lang: Lang = "zh") -> str:
     """Render one ruleset for ``eldercare rules show NAME``.
 
@@ -247,8 +302,10 @@ def format_ruleset(ruleset: Ruleset, lang: Lang = "zh") -> str:
     -------
     str
         Header (id, names, level, inheritance chain, documents with number, date and status),
-        parameters with their sources, then every rule with threshold, scope, facility kinds and
-        citation (document, article, quote, evidence level; memory evidence flagged).
+        parameters with their sources, which rules judge and which only report (and why), then
+        every rule with threshold, verdict basis, scope, facility kinds, the attributes counted
+        facilities must have, the zone, and citation (document, article, quote, evidence level;
+        memory evidence flagged).
     """
     labels = _labels(lang)
     out = [
@@ -272,6 +329,7 @@ def format_ruleset(ruleset: Ruleset, lang: Lang = "zh") -> str:
             out.append(f"      「{source.quote_zh}」")
         if source.note:
             out.append(f"      {source.note}")
+    out += ["", *_verdict_summary(ruleset, lang)]
     out += ["", f"{labels['rules']} ({len(ruleset.rules)} {labels['count_rules']}):"]
     for rule in ruleset.rules:
         out.append("")

@@ -11,10 +11,13 @@ path relative to the file). The child then
   ``unset = ["minimum"]`` clears an inherited value;
 * adds rules (new ids; a citation is mandatory) and drops inherited ones
   (``disable_rules = ["id", …]``);
-* adds or replaces documents by ``id`` (``[[documents]]``).
+* adds or replaces documents by ``id`` (``[[documents]]``);
+* may set ``verdicts = "all" | "verified" | "own_plan"``: which rules give a verdict
+  (:mod:`planning.rules.verdicts`; inherited, ``all`` at the root by default).
 
-Every problem a user can make in a file raises :class:`planning._errors.RulesetError` naming the
-file, the rule id and the fix.
+Every value is checked against its type and range (numbers must be finite: ``nan`` and ``inf``
+are refused), unknown keys are refused, and *all* problems of a file are raised together in one
+:class:`planning._errors.RulesetError` naming the file, the rule id, the key and the fix.
 
 Example of a user file (``my_daye.toml``)::
 
@@ -52,17 +55,16 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
 from planning._errors import RulesetError
+from planning.rules._checks import Problems, check_keys, fail
 from planning.rules._layers import (
     ID_RE,
-    check_keys,
     check_references,
-    fail,
     merge_documents,
     merge_parameters,
     merge_rules,
@@ -70,7 +72,8 @@ from planning.rules._layers import (
     text_field,
 )
 from planning.rules.model import Ruleset
-from planning.rules.records import RULESET_LEVELS
+from planning.rules.records import RULESET_LEVELS, VERDICT_POLICIES
+from planning.rules.verdicts import apply_policy
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +93,7 @@ _TOP_KEYS = frozenset(
         "parameter_sources",
         "rules",
         "disable_rules",
+        "verdicts",
     }
 )
 
@@ -137,15 +141,14 @@ def _presets() -> dict[str, _Preset]:
         if not entry.name.endswith(".toml"):
             continue
         raw = _parse(entry.read_bytes(), str(entry))
-        pid = text_field(raw, "id", str(entry))
-        aliases = str_list(raw.get("aliases", []), str(entry), "aliases")
+        problems = Problems(str(entry))
+        pid = text_field(raw, "id", str(entry), problems)
+        aliases = str_list(raw.get("aliases", []), str(entry), "aliases", problems)
+        name_zh = text_field(raw, "name_zh", str(entry), problems)
         found[pid] = _Preset(
-            pid,
-            text_field(raw, "name_zh", str(entry)),
-            text_field(raw, "name_en", str(entry)),
-            aliases,
-            entry,
+            pid, name_zh, text_field(raw, "name_en", str(entry), problems), aliases, entry
         )
+        problems.raise_if_any()
     return found
 
 
@@ -276,10 +279,11 @@ def _cycle(seen: tuple[str, ...], again: str, where: str) -> NoReturn:
 def _resolve(
     raw: dict[str, Any], where: str, key: str, path: Path | None, seen: tuple[str, ...]
 ) -> Ruleset:
-    check_keys(raw, _TOP_KEYS, where, "the ruleset file")
+    problems = Problems(where)
+    check_keys(raw, _TOP_KEYS, where, "the ruleset file", problems)
     version = raw.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        fail(where, f"schema_version {version!r} is not supported; use {SCHEMA_VERSION}.")
+        problems.add(where, f"schema_version {version!r} is not supported; use {SCHEMA_VERSION}.")
     seen = (*seen, key)
     inherits_ref = raw.get("inherits")
     parent: Ruleset | None = None
@@ -291,24 +295,29 @@ def _resolve(
     default_id = _id_from_stem(path.stem) if path is not None else ""
     rid = str(raw.get("id") or default_id)
     if not ID_RE.match(rid):
-        fail(where, f"id '{rid}' must be lower-case ASCII letters, digits and '_'.")
+        problems.add(where, f"id '{rid}' must be lower-case ASCII letters, digits and '_'.")
     where = f"{where} [ruleset {rid}]"
-    name_zh = text_field(raw, "name_zh", where, required=parent is None) or (
-        parent.name_zh if parent else ""
+    inherited = {"name_zh": "", "name_en": "", "level": ""} if parent is None else {
+        "name_zh": parent.name_zh, "name_en": parent.name_en, "level": parent.level
+    }  # fmt: skip
+    name_zh, name_en, level = (
+        text_field(raw, k, where, problems, required=parent is None) or inherited[k]
+        for k in ("name_zh", "name_en", "level")
     )
-    name_en = text_field(raw, "name_en", where, required=parent is None) or (
-        parent.name_en if parent else ""
-    )
-    level = text_field(raw, "level", where, required=parent is None) or (
-        parent.level if parent else ""
-    )
-    if level not in RULESET_LEVELS:
-        fail(where, f"level '{level}' is not one of {', '.join(RULESET_LEVELS)}.")
-    aliases = str_list(raw.get("aliases", []), where, "aliases")
+    if level and level not in RULESET_LEVELS:
+        problems.add(where, f"level '{level}' is not one of {', '.join(RULESET_LEVELS)}.")
+    aliases = str_list(raw.get("aliases", []), where, "aliases", problems)
+    verdicts = raw.get("verdicts", parent.verdicts if parent else "all")
+    if verdicts not in VERDICT_POLICIES:
+        problems.add(where, f"verdicts {verdicts!r} is not one of {', '.join(VERDICT_POLICIES)}.")
+        verdicts = "all"
 
-    documents = merge_documents(parent, raw.get("documents", []), where)
-    parameters = merge_parameters(parent, raw, where)
-    rules = merge_rules(parent, raw, rid, where)
+    documents = merge_documents(parent, raw.get("documents", []), where, problems)
+    parameters = merge_parameters(parent, raw, where, problems)
+    rules = merge_rules(parent, raw, rid, where, problems)
+    if parameters is None:
+        problems.raise_if_any()
+    assert parameters is not None  # a root without parameters is a problem raised above
     ruleset = Ruleset(
         id=rid,
         name_zh=name_zh,
@@ -321,7 +330,12 @@ def _resolve(
         aliases=aliases,
         chain=(rid, *(parent.chain if parent else ())),
         source=str(path) if path is not None else where.split(" [ruleset ", 1)[0],
+        verdicts=str(verdicts),
     )
-    check_references(ruleset, where)
+    check_references(ruleset, where, problems)
+    problems.raise_if_any()
+    ruleset = replace(
+        ruleset, rules=apply_policy(ruleset.rules, ruleset.verdicts, ruleset.document)
+    )
     logger.debug("loaded ruleset %s with %d rules", rid, len(rules))
     return ruleset

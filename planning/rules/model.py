@@ -52,6 +52,8 @@ class Ruleset:
         Ids from this ruleset up to the root, e.g. ``("daye", "national")``.
     source : str
         File the ruleset was read from.
+    verdicts : {"all", "verified", "own_plan"}
+        Which rules give a verdict (:mod:`planning.rules.verdicts`); inherited by child files.
     """
 
     id: str
@@ -65,6 +67,7 @@ class Ruleset:
     aliases: tuple[str, ...] = ()
     chain: tuple[str, ...] = ()
     source: str = ""
+    verdicts: str = "all"
 
     def rule(self, rule_id: str) -> Rule:
         """Return the rule with this id.
@@ -201,6 +204,16 @@ class Ruleset:
         if not speed > 0:
             raise RulesetError(f"Walking speed must be positive (m/s), got {speed}.")
         return tier.minutes * 60.0 * speed * self.parameters.winter_speed_factor
+
+    @property
+    def judged(self) -> tuple[Rule, ...]:
+        """Rules that give a pass/fail verdict (达标/不达标)."""
+        return tuple(rule for rule in self.rules if rule.judges)
+
+    @property
+    def reported(self) -> tuple[Rule, ...]:
+        """Rules that only report their figure; :attr:`Rule.basis` says why."""
+        return tuple(rule for rule in self.rules if not rule.judges)
 
     @property
     def drafts(self) -> tuple[Document, ...]:

@@ -51,6 +51,9 @@ KIND_UNITS: Mapping[str, str] = MappingProxyType(
         "attribute_share": "pct",  # 护理型床位占比 …
         "staff_ratio": "ratio",  # 养护比例
         "per_thousand_elderly": "per_1000_elderly",  # 每千名老年人 …
+        "presence_per_admin_unit": "pct",  # 乡（镇）有“院”、村有“点”: share of units with one
+        "min_site_floor_m2": "m2",  # 单处建筑面积不少于 350 ㎡
+        "tier_completeness": "count",  # 县、乡、村三级养老服务网络: tiers present per county
     }
 )
 
@@ -62,6 +65,29 @@ FACILITY_KINDS: tuple[str, ...] = tuple(vocabulary.FACILITY_KINDS)
 
 #: Values of :attr:`Rule.applies_to`.
 APPLIES_TO: tuple[str, ...] = ("new", "existing", "any")
+
+#: Admin-unit levels a rule can count over (``params.level``): 县/区, 街道, 乡镇, 村, 社区, or
+#: the whole district (``district``: the study area as one unit).
+UNIT_LEVELS: tuple[str, ...] = ("county", "street", "township", "village", "community", "district")
+
+#: Facility attributes a rule can select on (``[rules.select]``), see :mod:`planning.io.attributes`.
+SELECT_FIELDS: tuple[str, ...] = (
+    "ownership",
+    "serves_tekun",
+    "medical_care",
+    "level",
+    "role",
+    "meal_service",
+)
+
+#: How a ruleset file decides which rules give a verdict (``verdicts = …``), see
+#: :func:`planning.rules.model.rule_basis`: ``all`` rules with a figure; ``verified`` not those
+#: resting on memory; ``own_plan`` only figures in the jurisdiction's plan or a national
+#: standard (inherited defaults then only report).
+VERDICT_POLICIES: tuple[str, ...] = ("all", "verified", "own_plan")
+
+#: Why a rule judges or reports (:data:`planning.vocabulary.RULE_BASES`); these ones judge.
+JUDGING_BASES: frozenset[str] = frozenset({"plan", "standard", "public_source", "memory"})
 
 #: Administrative levels of a ruleset.
 RULESET_LEVELS: tuple[str, ...] = ("national", "province", "prefecture", "county", "district")
@@ -265,10 +291,21 @@ class Rule:
         ``level`` (``street``/``county``) for admin-unit rules, ``sharing_allowed``,
         ``evaluable`` (``False`` when the data model has no field to evaluate the rule).
     report_only : bool
-        The rule is reported but no pass/fail verdict is given (no threshold in the plan, or no
-        data to evaluate it).
+        The rule is reported but no pass/fail verdict is given: no threshold in the plan, no
+        data to evaluate it, or a figure the jurisdiction's plan does not state (see
+        :attr:`basis`). Set by the loader from ``report_only`` in the files and the ruleset's
+        ``verdicts`` policy.
     origin : str
         Id of the ruleset (or file) that last defined or overrode this rule.
+    select : Mapping
+        Facility attributes a counted facility must have (``[rules.select]``), e.g.
+        ``{"serves_tekun": True, "level": "county"}``; values may be lists of accepted codes.
+    basis : str
+        Why the rule judges or only reports, a key of :data:`planning.vocabulary.RULE_BASES`
+        (``plan``, ``not_in_plan``, ``unverified`` …).
+    report_only_given : bool or None
+        What the files said about ``report_only`` (``None`` when none said), so a child ruleset
+        can re-apply its own policy.
     """
 
     id: str
@@ -286,11 +323,29 @@ class Rule:
     )
     report_only: bool = False
     origin: str = ""
+    select: Mapping[str, ParamValue] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    basis: str = ""
+    report_only_given: bool | None = None
 
     @property
     def evaluable(self) -> bool:
         """Whether the canonical data model has the fields needed to evaluate this rule."""
         return bool(self.params.get("evaluable", True))
+
+    @property
+    def judges(self) -> bool:
+        """Whether the rule gives a pass/fail verdict (达标/不达标) rather than only its figure."""
+        return not self.report_only and self.minimum is not None
+
+    @property
+    def zone(self) -> tuple[str, ...]:
+        """The planning zones (规划分区) the rule is limited to; empty for the whole area."""
+        value = self.params.get("zone")
+        if value is None:
+            return ()
+        return tuple(str(v) for v in value) if isinstance(value, tuple) else (str(value),)
 
 
 @dataclass(frozen=True)
