@@ -8,6 +8,8 @@ project.toml``) so that a re-run is one short command::
     facilities = "data/养老设施.xlsx"
     gates = "data/出入口.gpkg"
     streets = "data/街道.gpkg"
+    zones = "data/主城区.gpkg"     # 规划分区 for rules limited to a zone (双鸭山: 主城区)
+    villages = "data/村界.gpkg"    # 村/社区 for rules per village (村有“点”)
     coords = "bd09"              # coordinates of CSV/XLSX files: wgs84 | gcj02 | bd09
 
     [fields]                     # canonical = source column
@@ -62,6 +64,8 @@ class ProjectSpec:
     facilities: LayerRef | None = None
     gates: LayerRef | None = None
     streets: LayerRef | None = None
+    zones: LayerRef | None = None  # 规划分区 (主城区 …) for rules limited to a zone
+    villages: LayerRef | None = None  # 村/社区 for rules counted per village
     network: LayerRef | None = None
     place: str | None = None
     bbox: tuple[float, float, float, float] | None = None
@@ -247,13 +251,15 @@ def load_project_inputs(spec: ProjectSpec, *, raise_on_error: bool = True) -> In
     if spec.estates is None:
         raise InputFileError("No estates given (居住小区).")
     refs = {"estates": spec.estates, "facilities": spec.facilities, "gates": spec.gates,
-            "streets": spec.streets}  # fmt: skip
+            "streets": spec.streets, "zones": spec.zones, "villages": spec.villages}  # fmt: skip
     paths = {role: (None if ref is None else ref.path) for role, ref in refs.items()}
     return load_inputs(
         spec.estates.path,
         paths["facilities"],
         paths["gates"],
         paths["streets"],
+        zones=paths["zones"],
+        villages=paths["villages"],
         layers={role: ref.layer for role, ref in refs.items() if ref is not None and ref.layer},
         fields=spec.fields,
         coords=spec.coords,

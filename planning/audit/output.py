@@ -26,6 +26,7 @@ import pyogrio
 
 from planning.audit.columns import ESTATE_COLUMNS, STREET_COLUMNS, street_tier_columns, tier_columns
 from planning.io import write_atomic
+from planning.rules.format import basis_text
 from planning.vocabulary import RULE_VERDICTS, label
 
 if TYPE_CHECKING:
@@ -82,6 +83,13 @@ def summary_dict(result: Audit) -> dict[str, Any]:
                 "detail": check.detail,
                 "facility_ids": check.facility_ids,
                 "failing": check.failing,
+                # Whether the rule gives a verdict or only reports its figure, and why.
+                "judges": rule.judges,
+                "basis": {
+                    "code": rule.basis,
+                    "zh": basis_text(rule, ruleset, "zh"),
+                    "en": basis_text(rule, ruleset, "en"),
+                },
                 "citation": {
                     "document": rule.citation.document,
                     "article": rule.citation.article,
@@ -94,7 +102,8 @@ def summary_dict(result: Audit) -> dict[str, Any]:
         {
             "tool": "eldercare-planning",
             "tool_version": result.parameters.get("version"),
-            "ruleset": {"id": ruleset.id, "name_zh": ruleset.name_zh, "name_en": ruleset.name_en},
+            "ruleset": {"id": ruleset.id, "name_zh": ruleset.name_zh, "name_en": ruleset.name_en,
+                        "verdicts": ruleset.verdicts},  # fmt: skip
             "tiers": [t.name for t in result.tiers],
             "totals": result.totals,
             "rules": rules,
@@ -183,6 +192,7 @@ def _write_xlsx(result: Audit, path: Path) -> None:
                 "条款": r["citation"]["article"],
                 "原文": r["citation"]["quote_zh"],
                 "证据等级": r["citation"]["evidence"],
+                "判定依据": r["basis"]["zh"],
             }
             for r in summary["rules"]
         ]

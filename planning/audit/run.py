@@ -226,7 +226,9 @@ def run_audit(
     # Admin-unit and bed rules count what exists today (planned ones with --include-planned).
     counted = facilities[active] if len(facilities) else facilities
     streets = street_table(streets, estates, counted, tiers)
-    checks = rule_checks(ruleset, tiers, estates, counted, streets)
+    checks = rule_checks(
+        ruleset, tiers, estates, counted, streets, zones=inputs.zones, villages=inputs.villages
+    )
 
     say("Tracing service areas")
     service = _service_areas(net, facilities, fac_snaps, active, tiers)
