@@ -102,8 +102,12 @@ def summary_dict(result: Audit) -> dict[str, Any]:
         {
             "tool": "eldercare-planning",
             "tool_version": result.parameters.get("version"),
-            "ruleset": {"id": ruleset.id, "name_zh": ruleset.name_zh, "name_en": ruleset.name_en,
-                        "verdicts": ruleset.verdicts},  # fmt: skip
+            "ruleset": {
+                "id": ruleset.id,
+                "name_zh": ruleset.name_zh,
+                "name_en": ruleset.name_en,
+                "verdicts": ruleset.verdicts,
+            },
             "tiers": [t.name for t in result.tiers],
             "totals": result.totals,
             "rules": rules,
