@@ -123,6 +123,8 @@ def load_project_file(path: Path) -> ProjectSpec:
         facilities=layer_ref(inputs.get("facilities"), inputs.get("facilities_layer"), base),
         gates=layer_ref(inputs.get("gates"), inputs.get("gates_layer"), base),
         streets=layer_ref(inputs.get("streets"), inputs.get("streets_layer"), base),
+        zones=layer_ref(inputs.get("zones"), inputs.get("zones_layer"), base),
+        villages=layer_ref(inputs.get("villages"), inputs.get("villages_layer"), base),
         coords=inputs.get("coords"),
         crs=inputs.get("crs"),
         fields={str(k): str(v) for k, v in data.get("fields", {}).items()},
