@@ -130,3 +130,25 @@ EXPECTED = {
     # E6: F2 at 50 + 990 + 30 = 1,070 m > 1,000 m: outside the circle.
     "E6": (90.0, 0.0, 0.0, 90.0, 180.0, 0.0, None, None, None, None, "both"),
 }
+
+
+def minicity_zone(x_from: float, x_to: float, zone: str | None = "主城区") -> gpd.GeoDataFrame:
+    """A planning zone (规划分区) over the north bank (y 200–700) from ``x_from`` to ``x_to``.
+
+    ``zone`` is the value of its 分区 column; ``None`` leaves the column out (a file holding
+    just the zone's boundary, named after it).
+    """
+    columns = {} if zone is None else {"分区": [zone]}
+    return gpd.GeoDataFrame(
+        columns, geometry=[box(X0 + x_from, Y0 + 200, X0 + x_to, Y0 + 700)], crs=CRS
+    )
+
+
+# Zones over part of the north bank and the 15-minute coverage of their estates (households of
+# estates within 1,000 m on foot of a station, centre or institution, see EXPECTED above):
+#   x -200…1200 holds E4 (1,200 households, F2 at 930 m) and E5 (300, F2 at 80 m): 1,500 of 1,500;
+#   x 900…2200 holds E5 (300, covered) and E6 (600, F2 at 1,070 m): 300 of 900 = 33.33 %.
+ZONE_COVERAGE = {
+    (-200.0, 1200.0): (["E4", "E5"], 1500, 1500),
+    (900.0, 2200.0): (["E5", "E6"], 300, 900),
+}

@@ -50,6 +50,7 @@ Example of a user file (``my_daye.toml``)::
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import tomllib
@@ -135,6 +136,7 @@ def _parse(text: bytes, where: str) -> dict[str, Any]:
         fail(where, f"TOML syntax error: {exc}. Fix the file at that line.")
 
 
+@functools.cache  # presets are package data: read once per process
 def _presets() -> dict[str, _Preset]:
     found: dict[str, _Preset] = {}
     for entry in sorted(_preset_dir().iterdir(), key=lambda e: e.name):
@@ -235,6 +237,7 @@ def list_rulesets() -> list[Ruleset]:
 # ----------------------------------------------------------------------------- resolution
 
 
+@functools.cache  # a Ruleset is frozen, so one copy per preset serves every caller
 def _load_preset(preset_id: str, seen: tuple[str, ...]) -> Ruleset:
     presets = _presets()
     preset = presets[preset_id]
