@@ -159,3 +159,51 @@ def service_areas(measures: Sequence[UnitMeasure], crs: Any) -> gpd.GeoDataFrame
     tier_order = {t: i for i, t in enumerate(dict.fromkeys(areas["tier"]))}
     out = out.iloc[np.lexsort((out["merged"].to_numpy(), out["tier"].map(tier_order)))]
     return gpd.GeoDataFrame(out.reset_index(drop=True), crs=crs)
+
+
+class _NotAdditive(ValueError):
+    """Figures of the units that do not add up to the province's (shares, different values)."""
+
+
+def _add(values: list[Any], key: str = "") -> Any:
+    first = values[0]
+    # Distances (``…_m``: band bounds, radii) are the same in every unit, never summed.
+    if key.endswith("_m") or not all(
+        isinstance(v, int | dict | list) and not isinstance(v, bool) for v in values
+    ):
+        if all(v == first for v in values):
+            return first
+        raise _NotAdditive(repr(values[:2]))
+    if all(isinstance(v, int) for v in values):
+        return sum(values)
+    if all(isinstance(v, dict) for v in values) and all(v.keys() == first.keys() for v in values):
+        return {k: _add([v[k] for v in values], k) for k in first}
+    if all(isinstance(v, list) for v in values) and len({len(v) for v in values}) == 1:
+        return [_add(list(items), key) for items in zip(*values, strict=True)]
+    raise _NotAdditive(repr(values[:2]))
+
+
+def add_counts(base: dict[str, Any], units: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Add the units' headline counts the province totals lack (e.g. gap-distance bands).
+
+    Only figures that add up are carried over: whole counts are summed; distances (``…_m``)
+    and other values are kept when every unit has the same; a figure holding shares or
+    distances that differ between units is left out.
+
+    Examples
+    --------
+    >>> add_counts({"estates": 3}, [{"estates": 1, "far": {"n": 1, "to_m": 3000}},
+    ...                             {"estates": 2, "far": {"n": 4, "to_m": 3000}}])
+    {'estates': 3, 'far': {'n': 5, 'to_m': 3000}}
+    >>> add_counts({}, [{"share": 0.5}, {"share": 0.25}])
+    {}
+    """
+    out = dict(base)
+    for key in units[0] if units else ():
+        if key in out or any(key not in u for u in units):
+            continue
+        try:
+            out[key] = _add([u[key] for u in units])
+        except _NotAdditive:
+            continue
+    return out

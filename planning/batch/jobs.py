@@ -119,11 +119,11 @@ class UnitJob:
 
 def worker_settings() -> dict[str, Any]:
     """Return the settings a unit's audit reads, taken from this (the client's) process."""
-    return {
-        "max_snap_m": settings.max_snap_m,
-        "service_area_buffer_m": settings.service_area_buffer_m,
-        "cache_folder": str(settings.cache_folder),
-    }
+    names = ("max_snap_m", "service_area_buffer_m", "search_radius_m", "fragment_min_nodes",
+             "fragment_min_share", "cache_folder")  # fmt: skip
+    values = {name: getattr(settings, name) for name in names if hasattr(settings, name)}
+    values["cache_folder"] = str(values["cache_folder"])
+    return values
 
 
 def _rows(frame: gpd.GeoDataFrame | None, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame | None:

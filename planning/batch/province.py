@@ -21,6 +21,7 @@ from planning.analysis.origins import estate_origins
 from planning.api import network_summary
 from planning.audit import measured_tiers
 from planning.batch.combine import (
+    add_counts,
     add_sensitivity,
     allocate,
     facility_streets,
@@ -130,6 +131,7 @@ def gather_province(
     table, checks, totals = summarise(
         estates, facilities, streets, ruleset, tiers, options.include_planned, sensitivity
     )
+    totals = add_counts(totals, [m.totals for m in ordered])
     net, edges, origins, groups = _network_layer(plan, estates)
     position_of_row = np.full(len(plan.estate_unit), -1, dtype=np.int64)
     position_of_row[rows] = np.arange(len(rows))

@@ -69,6 +69,8 @@ class UnitMeasure:
         Service areas of the unit's own facilities and the unit's merged areas.
     sensitivity : DataFrame
         Households covered at each sensitivity speed.
+    totals : dict
+        The unit audit's headline figures (counts of its own estates add up to the province's).
     parameters : dict
         The unit audit's parameters (tiers, measure, CRS, network summary).
     network : dict
@@ -89,6 +91,7 @@ class UnitMeasure:
     streets: gpd.GeoDataFrame
     service_areas: gpd.GeoDataFrame
     sensitivity: pd.DataFrame
+    totals: dict[str, Any]
     parameters: dict[str, Any]
     network: dict[str, Any]
     seconds: float
@@ -197,6 +200,10 @@ def measure_unit(job: UnitJob, state_dir: str) -> UnitMeasure | UnitFailure:
     start = time.perf_counter()
     emit("started", unit_id)
     options = job.choices.options
+    # The nearest-facility search radius, where this version's audit takes one.
+    radius: dict[str, Any] = (
+        {"search_radius_m": options.search_radius_m} if hasattr(options, "search_radius_m") else {}
+    )
     try:
         with settings.override(**job.settings):
             net = _network(job)
@@ -209,6 +216,7 @@ def measure_unit(job: UnitJob, state_dir: str) -> UnitMeasure | UnitFailure:
                 include_planned=options.include_planned,
                 max_snap_m=options.max_snap_m,
                 progress=lambda message: emit("step", unit_id, message=message),
+                **radius,
             )
             rows, cols, values = _reach(result, net, job)
     except PlanningError as error:
@@ -232,6 +240,7 @@ def measure_unit(job: UnitJob, state_dir: str) -> UnitMeasure | UnitFailure:
         streets=gpd.GeoDataFrame(streets[keep], geometry=streets.geometry, crs=streets.crs),
         service_areas=_own_service_areas(result, job),
         sensitivity=result.sensitivity,
+        totals=dict(result.totals),
         parameters=dict(result.parameters),
         network={**network_summary(net.report), "nodes": net.n_nodes, "edges": net.n_edges},
         seconds=time.perf_counter() - start,

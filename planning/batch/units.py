@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,14 +23,15 @@ import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from planning import settings
 from planning._errors import InputFileError, OptionError, param
 from planning.audit import AuditOptions, measured_tiers
 from planning.io import Inputs
 from planning.network import WalkNetwork
 from planning.rules import Ruleset
 
-#: Radius of the nearest-facility-of-any-kind search when the audit has no ``search_radius_m``
-#: option of its own (metres); the halo covers it so such columns stay exact too.
+#: Radius of the nearest-facility search (不限距离最近设施) when neither the options nor
+#: ``planning.settings`` give one (metres); the halo covers it so those columns stay exact too.
 DEFAULT_SEARCH_RADIUS_M = 3000.0
 
 #: Input layer names a split may name instead of a file.
@@ -223,8 +225,10 @@ def halo_radius_m(ruleset: Ruleset, options: AuditOptions) -> float:
         policy = ruleset.sharing_policy(status)
         if policy.allowed:
             distances.append(float(policy.distance_m))
-    search = getattr(options, "search_radius_m", None)
-    distances.append(float(search) if search else DEFAULT_SEARCH_RADIUS_M)
+    search: Any = getattr(options, "search_radius_m", None) or getattr(
+        settings, "search_radius_m", DEFAULT_SEARCH_RADIUS_M
+    )
+    distances.append(float(search))
     return float(max(distances))
 
 

@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planning.batch.combine import summarise
+from planning.batch.combine import add_counts, summarise
 from planning.batch.task import audit_path, emit, load_pickle
 from planning.results import AuditResult
 
@@ -58,6 +58,7 @@ def unit_audit(state_dir: str, key: str, final: pd.DataFrame, extra: dict[str, A
         estates, own, base.reset_index(drop=True), result.ruleset, result.tiers,
         result.options.include_planned, result.sensitivity,
     )  # fmt: skip
+    totals = add_counts(totals, [result.totals])  # the unit's own counts (gap bands …)
     parameters = {**result.parameters, "unit": {"id": unit.unit_id, "name": unit.name, **extra}}
     return dataclasses.replace(
         result, estates=estates, facilities=facilities, streets=table, checks=checks,
