@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-from pathlib import Path
 
 import dask
 import geopandas as gpd
@@ -33,8 +32,9 @@ LAYERS = {"estates": "estates", "facilities": "facilities", "gates": "gates", "s
 def client():
     with (
         dask.config.set({"distributed.worker.daemon": False}),
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
-        as cluster,
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
         Client(cluster) as c,
     ):
         yield c

@@ -156,10 +156,10 @@ def _prefix_ids(loaded: dict[str, Inputs]) -> list[str]:
     changed = []
     for layer, column in (("estates", "estate_id"), ("facilities", "facility_id"),
                           ("gates", "gate_id")):  # fmt: skip
-        ids = pd.concat(
-            [getattr(i, layer)[column] for i in loaded.values() if getattr(i, layer) is not None]
-        )
-        if ids.duplicated().any():
+        frames = [
+            getattr(i, layer)[column] for i in loaded.values() if getattr(i, layer) is not None
+        ]
+        if frames and pd.concat(frames).duplicated().any():
             changed.append(column)
     for unit_id, inputs in loaded.items():
 
