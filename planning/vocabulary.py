@@ -77,6 +77,15 @@ FACILITY_STATUSES: Words = MappingProxyType(
     {"existing": ("现状", "existing"), "planned": ("规划", "planned")}
 )
 
+#: Why an estate is off the walking network (无法接入原因): farther than the snap limit from every
+#: street, or near only a stray fragment of the network (路网碎片) that was dropped.
+UNREACHABLE_REASONS: Words = MappingProxyType(
+    {
+        "too_far": ("离路网过远", "too far from the walking network"),
+        "only_fragment": ("仅邻近路网碎片", "near only a stray fragment of the network"),
+    }
+)
+
 #: Evidence levels of a rule's citation (证据等级), strongest first.
 EVIDENCE_LEVELS: Words = MappingProxyType(
     {

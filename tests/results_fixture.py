@@ -33,6 +33,7 @@ from planning.audit.columns import (
 CRS = "EPSG:32651"
 TIERS = ["5min", "10min", "15min"]
 TIER_M = {"5min": 300.0, "10min": 500.0, "15min": 1000.0}
+SEARCH_RADIUS_M = 3000.0
 ORIGIN = (354_000.0, 3_456_000.0)  # near 121.47 E, 31.23 N
 SPACING = 150.0
 SIZE = 100.0
@@ -177,7 +178,16 @@ def write_results(
     data["nearest_facility_id"] = [fac_ids[j] for j in nearest]
     data["nearest_facility_name"] = [fac_names[j] for j in nearest]
     data["walk_m"] = np.where(reachable, walk, np.nan)
+    within = reachable & (walk <= SEARCH_RADIUS_M)  # nearest facility at any distance
+    data["nearest_any_id"] = [
+        fac_ids[j] if w else None for j, w in zip(nearest, within, strict=True)
+    ]
+    data["nearest_any_name"] = [
+        fac_names[j] if w else None for j, w in zip(nearest, within, strict=True)
+    ]
+    data["walk_any_m"] = np.where(within, walk, np.nan)
     data["reachable"] = reachable
+    data["unreachable_reason"] = np.where(reachable, None, "too_far")
     for tier in TIERS:
         ok = reachable & (walk <= TIER_M[tier])
         data[f"nearest_{tier}_id"] = [
@@ -361,7 +371,7 @@ def write_results(
                 },
             },
         ],
-        "parameters": {"walk_speed_m_per_min": 66.7},
+        "parameters": {"walk_speed_m_per_min": 66.7, "search_radius_m": SEARCH_RADIUS_M},
     }
     if with_proposals:
         summary["siting"] = {"proposals": 3}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +32,8 @@ def audit(
     include_planned: bool = False,
     max_snap_m: float | None = None,
     progress: Progress | None = None,
+    search_radius_m: float | None = None,
+    profile: str | Sequence[str] | None = None,
 ) -> AuditResult:
     """Audit floor area per 100 households and the service circles (合规评估).
 
@@ -53,6 +55,14 @@ def audit(
         Longest connector to the network (m); ``settings.max_snap_m`` when None.
     progress : callable, optional
         Receives a short message at each step.
+    search_radius_m : float, optional
+        How far each estate's nearest facility is searched beyond the circles (不限距离最近设施,
+        columns ``nearest_any_id``, ``walk_any_m``; default ``settings.search_radius_m``,
+        3,000 m). Coverage still counts the circles only.
+    profile : {"walk", "step_free"} or a sequence of both, optional
+        Walkability profile to audit: the network's own by default; ``"step_free"`` audits
+        step-free coverage (无障碍, derived from a walk network); ``("walk", "step_free")``
+        audits the first and reports both in ``summary["totals"]["by_profile"]``.
 
     Returns
     -------
@@ -65,16 +75,26 @@ def audit(
             f"inputs={type(inputs).__name__}: give what planning.load_inputs returned.", "inputs"
         )
     check_network(network)
-    options = AuditOptions(walk_speed, measure, include_planned, max_snap_m)
+    options = AuditOptions(
+        walk_speed_m_per_s=walk_speed,
+        measure=measure,
+        include_planned=include_planned,
+        max_snap_m=max_snap_m,
+        search_radius_m=search_radius_m,
+    )
+    profiles = (network.profile,) if profile is None else networks.check_profiles(profile)
+    nets = {name: networks.for_profile(network, name) for name in profiles}
+    main = nets.pop(profiles[0])
     core = run_audit(
         inputs,
         ruleset_of(rules),
-        network,
+        main,
         options=options,
         barriers=network.barrier_polygons,
         progress=progress,
+        other_profiles=nets,
     )
-    core.parameters["network"] = network_summary(network.report)
+    core.parameters["network"] = network_summary(main.report)
     return AuditResult.from_audit(core)
 
 

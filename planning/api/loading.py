@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ def load_inputs(
     raise_on_error: bool = True,
     zones: Source | None = None,
     villages: Source | None = None,
+    strict: bool = False,
+    fix: Sequence[str] | None = None,
 ) -> Inputs:
     """Read, check and project the input layers (小区, 养老设施, 出入口, 街道, 分区, 村/社区).
 
@@ -66,6 +68,12 @@ def load_inputs(
     villages : path, GeoDataFrame or DataFrame, optional
         Village and community polygons 村/社区 (``unit_type`` 村/社区, else the name's ending),
         for rules counted per village (村有“点”, rural meal service).
+    strict : bool
+        Implausible values (households, floor areas, beds), rows far from the rest and swapped
+        longitude/latitude are errors instead of warnings.
+    fix : sequence of str, optional
+        Repairs to make while reading: ``"swapped-coords"`` swaps back rows whose longitude and
+        latitude are swapped (otherwise they are dropped with a warning naming them).
 
     Returns
     -------
@@ -73,6 +81,7 @@ def load_inputs(
         The layers in one local metric CRS, with ``report`` (the validation report).
     """
     check_bool("raise_on_error", raise_on_error)
+    check_bool("strict", strict)
     ruleset = ruleset_of(rules)
     names = dict(layers or {})
     sources = {
@@ -96,6 +105,8 @@ def load_inputs(
         paths["streets"],
         zones=paths["zones"],
         villages=paths["villages"],
+        strict=strict,
+        fix=fix,
         layers={**names, **resolved},
         fields=fields,
         coords=coords,
@@ -224,15 +235,34 @@ def load_network(
             ref = resolve_layer(LayerRef(Path(str(source)), layer), "network")
             if not ref.path.exists():
                 raise InputFileError(f"{ref.path}: network file not found.")
+            if ref.layer and not lines:
+                raise OptionError(
+                    f"{ref.path} is an OpenStreetMap/GraphML file, which has no layers: leave out "
+                    f"{param('layer')} (it names the layer of a road centre-line file).",
+                    "layer",
+                )
             if ref.layer:
                 extra["layer"] = ref.layer
             net = networks.load_network(ref.path, target, **common, **extra)
+            # A cached build records the path it was built from (maybe another checkout's).
+            net.report.source = str(ref.path)
     net.barrier_polygons = polygons
     return net
 
 
 #: ``fields`` keys that name centre-line columns, and the builder option each sets.
 NETWORK_FIELDS = {"road_class": "road_class_column", "bridge": "bridge_column"}
+
+
+def network_field(key: str) -> bool:
+    """Whether a ``fields`` key names a centre-line column, not an input layer's field.
+
+    Examples
+    --------
+    >>> network_field("road_class"), network_field("network.bridge"), network_field("households")
+    (True, True, False)
+    """
+    return key in NETWORK_FIELDS or key.startswith("network.")
 
 
 def centreline_options(

@@ -33,7 +33,13 @@ ESTATE_COLUMNS: dict[str, tuple[str, str]] = {
     "nearest_facility_id": ("最近设施编号", "Nearest facility id"),
     "nearest_facility_name": ("最近设施名称", "Nearest facility name"),
     "walk_m": ("步行距离(m)", "Walking distance (m)"),
+    # the nearest facility of the largest circle's kinds at any distance up to the search radius
+    "nearest_any_id": ("不限距离最近设施编号", "Nearest facility id (any distance)"),
+    "nearest_any_name": ("不限距离最近设施名称", "Nearest facility (any distance)"),
+    "walk_any_m": ("不限距离步行距离(m)", "Walk to the nearest facility (any distance, m)"),
     "reachable": ("可接入路网", "On the walking network"),
+    # too_far / only_fragment (planning.vocabulary.UNREACHABLE_REASONS); empty when reachable
+    "unreachable_reason": ("无法接入原因", "Why off the network"),
     "verdict": ("结论", "Verdict"),
 }
 

@@ -37,6 +37,9 @@ class AuditOptions:
     max_snap_m : float or None
         Longest connector from an estate gate or facility to the network (m);
         ``planning.settings.max_snap_m`` when None.
+    search_radius_m : float or None
+        How far the nearest facility is searched beyond the circles (不限距离最近设施, m);
+        ``planning.settings.search_radius_m`` when None.
 
     Examples
     --------
@@ -52,6 +55,7 @@ class AuditOptions:
     measure: Measure | None = None
     include_planned: bool = False
     max_snap_m: float | None = None
+    search_radius_m: float | None = None
 
     def __post_init__(self) -> None:
         check_choice("measure", self.measure, (None, *get_args(Measure)))
@@ -63,6 +67,10 @@ class AuditOptions:
         if self.max_snap_m is not None:
             snap = check_number("max_snap_m", self.max_snap_m, unit=" m")
             object.__setattr__(self, "max_snap_m", snap)
+        if self.search_radius_m is not None:
+            radius = check_number("search_radius_m", self.search_radius_m, high=50_000.0,
+                                  unit=" m")  # fmt: skip
+            object.__setattr__(self, "search_radius_m", radius)
 
 
 @dataclass

@@ -10,18 +10,19 @@ admin-unit and facility rules of the ruleset.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planning import __version__, network
+from planning import __version__, network, settings
 from planning._errors import NetworkError, param
-from planning.analysis.coverage import best_per_group, speed_sensitivity
+from planning.analysis.coverage import speed_sensitivity
 from planning.analysis.origins import estate_origins
 from planning.audit.provision import Provision, floor_area, land
+from planning.audit.reach import Reach, measure, profile_totals, unreachable_counts
 from planning.audit.result import Audit, AuditOptions
 from planning.audit.rules import rule_checks, street_table
 from planning.audit.rules import totals as totals_of
@@ -99,6 +100,7 @@ def run_audit(
     options: AuditOptions | None = None,
     barriers: gpd.GeoDataFrame | None = None,
     progress: Progress | None = None,
+    other_profiles: Mapping[str, network.WalkNetwork] | None = None,
 ) -> Audit:
     """Audit estates and facilities against a ruleset on a walking network.
 
@@ -116,6 +118,9 @@ def run_audit(
         Rivers etc., only carried through to the map.
     progress : callable, optional
         Called with a short message at each step.
+    other_profiles : mapping, optional
+        Networks of other walkability profiles (``{"step_free": net}``) whose circle coverage
+        is reported beside this one's (``totals["by_profile"]``).
 
     Returns
     -------
@@ -143,16 +148,6 @@ def run_audit(
     origin_points, groups = estate_origins(inputs.estates, inputs.gates)
     origin_snaps = network.snap(net, origin_points.geometry, options.max_snap_m)
     fac_snaps = network.snap(net, facilities.geometry, options.max_snap_m)
-    reachable = np.zeros(n_estates, dtype=bool)
-    np.logical_or.at(reachable, groups, origin_snaps.ok)
-    if (~reachable).any():
-        ids = estates.loc[~reachable, "estate_id"].astype(str).tolist()
-        logger.warning(
-            "%d estates are farther than max_snap_m from the walking network and count as not "
-            "covered: %s",
-            len(ids),
-            ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""),
-        )
     if len(facilities) and (~fac_snaps.ok).any():
         ids = facilities.loc[~fac_snaps.ok, "facility_id"].astype(str).tolist()
         logger.warning(
@@ -168,41 +163,33 @@ def run_audit(
         active = np.ones(len(facilities), dtype=bool)
 
     say("Measuring service circles " + ", ".join(f"{t.name} ({t.distance_m:.0f} m)" for t in tiers))
-    for tier in tiers:
-        mask = facilities["kind"].isin(tier.facility_kinds).to_numpy() & active & fac_snaps.ok
-        dist, target = network.nearest(
-            net, origin_snaps, fac_snaps, tier.distance_m, target_mask=mask
-        )
-        best, best_target = best_per_group(dist, target, groups, n_estates)
-        ids = (
-            np.where(
-                best_target >= 0,
-                facilities["facility_id"].astype(str).to_numpy()[np.maximum(best_target, 0)],
-                None,
-            )
-            if len(facilities)
-            else np.full(n_estates, None)
-        )
-        estates[f"nearest_{tier.name}_id"] = ids
-        estates[f"walk_{tier.name}_m"] = np.where(np.isfinite(best), np.round(best, 1), np.nan)
-        estates[f"covered_{tier.name}"] = np.isfinite(best) & (best <= tier.distance_m)
-
     largest = max(tiers, key=lambda t: t.distance_m)
     speeds = list(params.walk_speed_sensitivity)
     sens_cutoff = max([largest.distance_m] + [largest.minutes * 60.0 * s for s in speeds])
-    mask = facilities["kind"].isin(largest.facility_kinds).to_numpy() & active & fac_snaps.ok
-    dist, target = network.nearest(net, origin_snaps, fac_snaps, sens_cutoff, target_mask=mask)
-    sens_best, _ = best_per_group(dist, target, groups, n_estates)
+    radius = float(options.search_radius_m or settings.search_radius_m)
+    reach = _measure(net, origin_snaps, groups, n_estates, facilities, fac_snaps, active, tiers,
+                     radius, sens_cutoff)  # fmt: skip
+    facility_ids = facilities["facility_id"].astype(str).to_numpy()
+    for tier in tiers:
+        best, best_target = reach.tiers[tier.name]
+        estates[f"nearest_{tier.name}_id"] = _ids(facility_ids, best_target)
+        estates[f"walk_{tier.name}_m"] = np.where(np.isfinite(best), np.round(best, 1), np.nan)
+        estates[f"covered_{tier.name}"] = np.isfinite(best) & (best <= tier.distance_m)
+
     sensitivity = speed_sensitivity(
-        sens_best, estates["households"].to_numpy(float), largest.minutes, speeds
+        reach.sensitivity_m, estates["households"].to_numpy(float), largest.minutes, speeds
     )
     estates["nearest_facility_id"] = estates[f"nearest_{largest.name}_id"]
-    name_of = dict(
-        zip(facilities["facility_id"].astype(str), facilities["name"].astype(str), strict=False)
-    )
+    name_of = dict(zip(facility_ids, facilities["name"].astype(str), strict=False))
     estates["nearest_facility_name"] = estates["nearest_facility_id"].map(name_of)
     estates["walk_m"] = estates[f"walk_{largest.name}_m"]
-    estates["reachable"] = reachable
+    # the nearest facility at any distance up to the search radius (不限距离最近设施)
+    estates["nearest_any_id"] = _ids(facility_ids, reach.any_target)
+    estates["nearest_any_name"] = estates["nearest_any_id"].map(name_of)
+    estates["walk_any_m"] = np.where(np.isfinite(reach.any_m), np.round(reach.any_m, 1), np.nan)
+    estates["reachable"] = reach.reachable
+    estates["unreachable_reason"] = reach.reason
+    _warn_unreachable(estates)
 
     say("Checking floor area per 100 households (每百户配建面积)")
     provision = Provision.build(estates, facilities, ruleset, net, origin_snaps, groups, fac_snaps)
@@ -234,6 +221,20 @@ def run_audit(
     service = _service_areas(net, facilities, fac_snaps, active, tiers)
 
     totals = totals_of(estates, tiers, sensitivity)
+    households = estates["households"].to_numpy(float)
+    here = profile_totals(reach, tiers, households)
+    totals["estates_unreachable_by_reason"] = unreachable_counts(reach.reason)
+    totals["uncovered_by_distance"] = here["uncovered_by_distance"]
+    if other_profiles:
+        by_profile = {net.profile: here}
+        for name, other in other_profiles.items():
+            say(f"Measuring the circles on the {name} network")
+            o_snaps = network.snap(other, origin_points.geometry, options.max_snap_m)
+            f_snaps = network.snap(other, facilities.geometry, options.max_snap_m)
+            o_reach = _measure(other, o_snaps, groups, n_estates, facilities, f_snaps, active,
+                               tiers, radius)  # fmt: skip
+            by_profile[name] = profile_totals(o_reach, tiers, households)
+        totals["by_profile"] = by_profile
     return Audit(
         ruleset=ruleset,
         options=options,
@@ -257,10 +258,58 @@ def run_audit(
             "walk_speed_m_per_s": options.walk_speed_m_per_s or params.walk_speed_m_per_s,
             "include_planned": options.include_planned,
             "max_snap_m": options.max_snap_m,
+            "search_radius_m": reach.radius_m,
+            "profile": net.profile,
+            "profiles": [net.profile, *(other_profiles or {})],
             "tiers_m": {t.name: t.distance_m for t in tiers},
             "crs": str(estates.crs),
         },
     )
+
+
+def _measure(
+    net: network.WalkNetwork,
+    origins: network.Snapped,
+    groups: np.ndarray,
+    n_estates: int,
+    facilities: gpd.GeoDataFrame,
+    fac_snaps: network.Snapped,
+    active: np.ndarray,
+    tiers: list[MeasuredTier],
+    radius: float,
+    sensitivity_cutoff: float = 0.0,
+) -> Reach:
+    """Measure the circles and the nearest facility at any distance on one network."""
+    kinds = facilities["kind"]
+    masks = {t.name: kinds.isin(t.facility_kinds).to_numpy() & active & fac_snaps.ok for t in tiers}
+    return measure(net, origins, groups, n_estates, fac_snaps, masks, tiers, radius,
+                   sensitivity_cutoff)  # fmt: skip
+
+
+def _ids(facility_ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Facility ids of the given rows (None where -1)."""
+    if not len(facility_ids):
+        return np.full(len(rows), None, dtype=object)
+    out = np.full(len(rows), None, dtype=object)
+    found = rows >= 0
+    out[found] = facility_ids[rows[found]]
+    return out
+
+
+def _warn_unreachable(estates: gpd.GeoDataFrame) -> None:
+    """Log the estates off the network, by reason (the table carries the reason per estate)."""
+    for code, why in (
+        ("too_far", "farther than max_snap_m from every street"),
+        ("only_fragment", "near only a stray fragment of the network (路网碎片)"),
+    ):
+        ids = estates.loc[estates["unreachable_reason"].eq(code), "estate_id"].astype(str).tolist()
+        if ids:
+            logger.warning(
+                "%d estates are %s and count as not covered: %s",
+                len(ids),
+                why,
+                ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""),
+            )
 
 
 def _service_areas(

@@ -114,6 +114,14 @@ def _estates_payload(
         "verdict": [index[v] for v in _strings(gdf, "verdict")],
         "walk": _floats(gdf, "walk_m", 1),
         "nearest_name": _strings(gdf, "nearest_facility_name"),
+        # the nearest facility at any distance (results of older versions: the circle's)
+        "walk_any": _floats(gdf, "walk_any_m" if "walk_any_m" in gdf else "walk_m", 1),
+        "nearest_any_name": _strings(
+            gdf, "nearest_any_name" if "nearest_any_name" in gdf else "nearest_facility_name"
+        ),
+        "off_network": [not r for r in _bools(gdf, "reachable")]
+        if "reachable" in gdf
+        else [False] * len(gdf),
         "geom": encode.encode_estate_geometry(geoms, origin),
     }
     for tier in tiers:
@@ -285,6 +293,13 @@ def headline_rows(results: Results, lang: Lang) -> list[list[str]]:
         [text("area_failing", lang), fmt_int(totals.get("estates_area_failing"))],
         [text("shortfall", lang), fmt_m2(totals.get("shortfall_m2"))],
     ]
+    # coverage on the other walkability profiles audited (步行 / 无障碍)
+    own = (results.summary.get("parameters") or {}).get("profile")
+    for name, figures in (totals.get("by_profile") or {}).items():
+        if name != own:
+            share = (figures.get("coverage") or {}).get(main)
+            label = f"{text('profile_' + name, lang)}{tier_minutes(main)}{text('coverage', lang)}"
+            rows.append([label, fmt_pct(share)])
     unreachable = totals.get("estates_unreachable")
     if unreachable:
         rows.append([text("unreachable", lang), fmt_int(unreachable)])
@@ -373,6 +388,7 @@ def build_payload(results: Results, lang: Lang, basemap: Basemap) -> dict[str, A
         "bounds": encode.bounds_latlng(all_geoms),
         "basemap": basemap.to_json(lang),
         "tiers": [{"name": t, "label": tier_label(t, lang)} for t in tiers],
+        "search_radius_m": (results.summary.get("parameters") or {}).get("search_radius_m"),
         "main_tier": main,
         "main_tier_label": tier_label(main, lang),
         "label_min_zoom": LABEL_MIN_ZOOM,

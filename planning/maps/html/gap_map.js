@@ -182,8 +182,15 @@
         : fmtInt(w) + ' m · ' + (facName[f] || f || '');
       rows.push([t.label, txt, 'walk_' + t.name]);
     });
-    if (E.walk[i] !== null) {
-      rows.push([T.nearest_any, fmtInt(E.walk[i]) + ' m · ' + (E.nearest_name[i] || ''), 'walk']);
+    // the nearest facility at any distance up to the audit's search radius (不限距离)
+    var any = E.walk_any[i];
+    if (any !== null) {
+      rows.push([T.nearest_any, fmtInt(any) + ' m · ' + (E.nearest_any_name[i] || ''), 'walk_any']);
+    } else if (E.off_network[i]) {
+      rows.push([T.nearest_any, T.off_network, 'walk_any']);
+    } else if (D.search_radius_m) {
+      rows.push([T.nearest_any, T.none_within_radius.replace('{m}', fmtInt(D.search_radius_m)),
+        'walk_any']);
     }
     box.appendChild(table(rows));
     return box;
