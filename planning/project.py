@@ -19,25 +19,31 @@ project.toml``) so that a re-run is one short command::
     file = "data/道路中心线.gpkg"  # or place = "…" / bbox = [W, S, E, N] with download = true
     layer = "roads"
     barriers = "data/河流.gpkg"
+    profile = "walk"             # walk (步行) | step_free (无障碍) | "walk,step_free" (both)
 
     [audit]
     rules = "daye"
     out = "results"
     walk_speed = 0.8
+    search_radius_m = 3000       # nearest facility searched this far beyond the circles
 
-Paths in a project file are relative to the file.
+Paths in a project file are relative to the file. The file is checked before anything runs
+(:func:`planning.io.project_file.project_keys`, where a new key needs its entry): unknown
+sections and keys (with the nearest right one), types (booleans only as ``true``/``false``,
+never ``"false"``), finite numbers in range and allowed values, every problem at once with the
+fix. UTF-8 with or without BOM; a GBK file gets a message saying so.
 """
 
 from __future__ import annotations
 
 import logging
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planning._errors import InputFileError, param
+from planning._errors import InputFileError, NetworkError, param
+from planning.io.project_file import lower, project_keys, read_project_data
 from planning.io.sources import LayerRef
 
 if TYPE_CHECKING:  # the GIS stack loads when a project runs (fast --help)
@@ -81,6 +87,11 @@ class ProjectSpec:
     include_planned: bool = False
     basemap: str = "none"
     max_snap_m: float | None = None
+    profile: tuple[str, ...] = ("walk",)  # walkability profiles 步行/无障碍: walk, step_free
+    search_radius_m: float | None = None  # nearest facility at any distance up to this (m)
+    road_classes: Path | None = None  # TOML table of centre-line road classes (道路等级)
+    strict: bool = False
+    fix: tuple[str, ...] = ()
 
 
 def layer_ref(value: Any, layer: Any, base: Path) -> LayerRef | None:
@@ -93,8 +104,25 @@ def layer_ref(value: Any, layer: Any, base: Path) -> LayerRef | None:
     return LayerRef(path, None if layer in (None, "") else str(layer))
 
 
+def _input_roles() -> list[str]:
+    """Return the input layers a project names in ``[inputs]`` (``estates``, ``estates_layer``)."""
+    return [
+        f.name
+        for f in fields(ProjectSpec)
+        if str(f.type).startswith("LayerRef") and f.name not in ("network", "barriers")
+    ]
+
+
+def _profile_problem(value: str) -> str | None:
+    """Say what is wrong with a ``[network] profile`` value (None when nothing)."""
+    from planning.network.walkability import PROFILES
+
+    wrong = [p for p in value.split(",") if p.strip().lower() not in PROFILES]
+    return f'use {" or ".join(PROFILES)}, or both: "walk,step_free"' if wrong else None
+
+
 def load_project_file(path: Path) -> ProjectSpec:
-    """Read a project file (TOML).
+    """Read and check a project file (TOML).
 
     Parameters
     ----------
@@ -104,42 +132,61 @@ def load_project_file(path: Path) -> ProjectSpec:
     Returns
     -------
     ProjectSpec
+
+    Raises
+    ------
+    InputFileError
+        Every problem of the file at once (unknown keys, wrong types or ranges), or a missing
+        file, a GBK/UTF-16 file, invalid TOML.
     """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise InputFileError(f"{path}: project file not found.") from error
-    except tomllib.TOMLDecodeError as error:
-        raise InputFileError(f"{path}: not valid TOML ({error}).") from error
-    known = {"inputs", "fields", "network", "audit"}
-    unknown = set(data) - known
-    if unknown:
-        raise InputFileError(f"{path}: unknown section(s) {sorted(unknown)}; use {sorted(known)}.")
+    data = read_project_data(path, project_keys(_input_roles(), _profile_problem))
     base = path.parent
     inputs, net, audit = data.get("inputs", {}), data.get("network", {}), data.get("audit", {})
     bbox = net.get("bbox")
-    return ProjectSpec(
-        estates=layer_ref(inputs.get("estates"), inputs.get("estates_layer"), base),
-        facilities=layer_ref(inputs.get("facilities"), inputs.get("facilities_layer"), base),
-        gates=layer_ref(inputs.get("gates"), inputs.get("gates_layer"), base),
-        streets=layer_ref(inputs.get("streets"), inputs.get("streets_layer"), base),
-        zones=layer_ref(inputs.get("zones"), inputs.get("zones_layer"), base),
-        villages=layer_ref(inputs.get("villages"), inputs.get("villages_layer"), base),
-        coords=inputs.get("coords"),
+    spec = ProjectSpec(
+        coords=lower(inputs.get("coords")),
         crs=inputs.get("crs"),
+        strict=bool(inputs.get("strict", False)),
+        fix=tuple(str(v).lower() for v in inputs.get("fix", ())),
         fields={str(k): str(v) for k, v in data.get("fields", {}).items()},
         network=layer_ref(net.get("file"), net.get("layer"), base),
         place=net.get("place"),
         bbox=tuple(float(v) for v in bbox) if bbox else None,  # type: ignore[arg-type]
         barriers=layer_ref(net.get("barriers"), net.get("barriers_layer"), base),
         download=bool(net.get("download", False)),
+        max_snap_m=None if net.get("max_snap_m") is None else float(net["max_snap_m"]),
+        profile=tuple(p.strip().lower() for p in str(net.get("profile", "walk")).split(",")),
+        road_classes=(
+            None
+            if net.get("road_classes") is None
+            else layer_ref(net["road_classes"], None, base).path  # type: ignore[union-attr]
+        ),
+        search_radius_m=(
+            None if audit.get("search_radius_m") is None else float(audit["search_radius_m"])
+        ),
         rules=str(audit.get("rules", "national")),
         out=layer_ref(audit.get("out", "results"), None, base).path,  # type: ignore[union-attr]
         walk_speed=audit.get("walk_speed"),
-        measure=audit.get("measure"),
+        measure=lower(audit.get("measure")),
         include_planned=bool(audit.get("include_planned", False)),
-        basemap=str(audit.get("basemap", "none")),
+        basemap=str(audit.get("basemap", "none")).lower(),
     )
+    for role in _input_roles():
+        setattr(spec, role, layer_ref(inputs.get(role), inputs.get(f"{role}_layer"), base))
+    rules = Path(spec.rules)
+    if rules.suffix.lower() == ".toml" and not rules.is_absolute():
+        spec.rules = str(base / rules)
+    return spec
+
+
+def spec_inputs(spec: ProjectSpec) -> list[Path]:
+    """Every file a project reads (input layers, network, barriers, a ruleset file)."""
+    paths = [value.path for value in vars(spec).values() if isinstance(value, LayerRef)]
+    if Path(spec.rules).suffix.lower() == ".toml":
+        paths.append(Path(spec.rules))
+    if spec.road_classes is not None:
+        paths.append(Path(spec.road_classes))
+    return paths
 
 
 def demo_spec(out: Path = DEMO_DIR, rules: str = "national") -> ProjectSpec:
@@ -249,6 +296,7 @@ def load_project_inputs(spec: ProjectSpec, *, raise_on_error: bool = True) -> In
     Inputs
     """
     from planning.api import load_inputs
+    from planning.api.loading import network_field
 
     if spec.estates is None:
         raise InputFileError("No estates given (居住小区).")
@@ -263,17 +311,24 @@ def load_project_inputs(spec: ProjectSpec, *, raise_on_error: bool = True) -> In
         zones=paths["zones"],
         villages=paths["villages"],
         layers={role: ref.layer for role, ref in refs.items() if ref is not None and ref.layer},
-        fields=spec.fields,
+        fields={k: v for k, v in spec.fields.items() if not network_field(k)},
         coords=spec.coords,
         crs=spec.crs,
         rules=spec.rules,
         raise_on_error=raise_on_error,
+        strict=spec.strict,
+        fix=spec.fix,
     )
 
 
 def load_project_network(spec: ProjectSpec, crs: Any) -> WalkNetwork:
-    """Build (or take from the cache) the walking network of a project in ``crs``."""
+    """Build (or take from the cache) the walking network of a project in ``crs``.
+
+    A walk network when the project audits the walk profile (the step-free one derives from it),
+    else the step-free network.
+    """
     from planning.api import load_network
+    from planning.api.loading import network_field
 
     return load_network(
         None if spec.network is None else spec.network.path,
@@ -284,6 +339,9 @@ def load_project_network(spec: ProjectSpec, crs: Any) -> WalkNetwork:
         place=spec.place,
         bbox=spec.bbox,
         download=spec.download,
+        profile="walk" if "walk" in spec.profile else "step_free",
+        fields={k: v for k, v in spec.fields.items() if network_field(k)},
+        road_classes=spec.road_classes,
     )
 
 
@@ -339,6 +397,20 @@ def describe_network(report: Any) -> str:
             f"{report.barrier_edges_removed} edges crossing barriers removed, "
             f"{report.barrier_bridges_kept} bridges kept"
         )
+    removed, km = report.removed_total()
+    if removed:
+        parts.append(
+            f"{removed} {report.filter_unit} not for walking removed ({km:.1f} km: motorways, "
+            "expressways 快速路, ramps 匝道, foot=no …)"
+        )
+    if report.fragments_dropped:
+        parts.append(
+            f"{report.fragments_dropped} stray fragments 碎片 dropped ({report.fragment_km:.1f} km)"
+        )
+    if report.drive_only:
+        parts.append("no footways in the data (a drive export?)")
+    if report.profile == "step_free":
+        parts.append("step-free 无障碍")
     parts.append("from cache" if report.cache_hit else "built")
     return "; ".join(parts)
 
@@ -358,9 +430,34 @@ def audit_prepared(
         include_planned=spec.include_planned,
         max_snap_m=spec.max_snap_m,
         progress=progress,
+        search_radius_m=spec.search_radius_m,
+        profile=spec.profile,
     )
     result.parameters["project"] = spec_to_dict(spec)
+    require_reachable(result)
     return result
+
+
+def require_reachable(result: AuditResult) -> None:
+    """Refuse an audit in which no estate reaches the walking network (nothing was measured).
+
+    Raises
+    ------
+    NetworkError
+        Naming the snap distance and the usual causes (network extent, coordinates).
+    """
+    reachable = result.estates["reachable"].astype(bool)
+    if len(reachable) and not reachable.any():
+        from planning import settings
+
+        limit = float(result.parameters.get("max_snap_m") or settings.max_snap_m)
+        raise NetworkError(
+            f"No estate reaches the walking network: all {len(reachable)} estates lie farther "
+            f"than {limit:g} m from any road, so no walking distance could be measured "
+            "(无小区可接入步行路网). Check that the network covers the estates' area and that "
+            f"both are in the right coordinates ({param('coords')}, {param('crs')}), or allow "
+            f"longer connectors with {param('max_snap_m', f'{2 * limit:g}')}."
+        )
 
 
 def run_project_audit(spec: ProjectSpec, progress: Progress | None = None) -> Path:

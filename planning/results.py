@@ -11,13 +11,15 @@ from __future__ import annotations
 import dataclasses
 import html
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
 
-from planning.audit import Audit, write_results
-from planning.maps import render_gap_map, write_all
+from planning.audit import Audit, input_files, write_tables
+from planning.io.transaction import AUDIT_FILES, REVIEW_FILES, output_transaction
+from planning.maps import draw_all, render_gap_map
 from planning.network import WalkNetwork
 from planning.review.core import ReviewOutcome
 from planning.review.output import atomic_write_bytes, review_to_dict, write_json, write_xlsx
@@ -26,6 +28,7 @@ from planning.siting.adapter import SitingOutcome
 
 Lang = Literal["zh", "en"]
 Basemap = Literal["none", "osm", "tianditu", "amap"]
+Progress = Callable[[str], None]
 
 
 class HtmlView:
@@ -89,8 +92,14 @@ class AuditResult(Audit):
         maps: bool = True,
         lang: Lang = "zh",
         basemap: Basemap = "none",
+        progress: Progress | None = None,
     ) -> dict[str, Path]:
-        """Write the results folder: the same files as ``eldercare audit``.
+        """Write the results folder: the same files as ``eldercare audit``, as one set.
+
+        The tables, maps and report are built in a staging folder beside ``out`` and switched in
+        at the end (:func:`planning.io.transaction.output_transaction`): if anything fails or the
+        run is interrupted, ``out`` keeps its previous files, byte for byte. A folder holding
+        one of the audit's input files is refused, as is a folder another run is writing.
 
         Parameters
         ----------
@@ -102,17 +111,23 @@ class AuditResult(Audit):
             Language of maps and report.
         basemap : {"none", "osm", "tianditu", "amap"}
             Basemap of the web map (``none``: offline).
+        progress : callable, optional
+            Receives a short message at each step.
 
         Returns
         -------
         dict
             File name to path.
         """
-        folder = Path(out)
-        written = write_results(self, folder)
-        if maps:
-            written.update(write_all(folder, lang=lang, basemap=basemap))
-        return written
+        say = progress or (lambda message: None)
+        final = Path(out)
+        with output_transaction(final, owns=AUDIT_FILES, inputs=input_files(self)) as staging:
+            say(f"Writing results to {final}")
+            names = list(write_tables(self, staging))
+            if maps:
+                say("Drawing the gap map and the report")
+                names += list(draw_all(staging, lang=lang, basemap=basemap))
+        return {name: final / name for name in names}
 
     def explore(
         self, *, lang: Lang = "zh", basemap: Basemap = "none", height: int = 600
@@ -135,7 +150,7 @@ class AuditResult(Audit):
         """
         with tempfile.TemporaryDirectory(prefix="eldercare-explore-") as tmp:
             folder = Path(tmp)
-            write_results(self, folder)
+            write_tables(self, folder)
             page = render_gap_map(folder, folder / "gap_map.html", lang=lang, basemap=basemap)
             return HtmlView(Path(page).read_text(encoding="utf-8"), height)
 
@@ -202,9 +217,17 @@ class Review(ReviewOutcome):
         return review_html(self, self.network, self.barriers, lang)
 
     def write(
-        self, out: str | Path, *, lang: Lang = "zh", sources: dict[str, str] | None = None
+        self,
+        out: str | Path,
+        *,
+        lang: Lang = "zh",
+        sources: dict[str, str] | None = None,
+        inputs: Iterable[str | Path] = (),
     ) -> dict[str, Path]:
-        """Write ``review.json``, ``review.html`` and ``review.xlsx`` into ``out``.
+        """Write ``review.json``, ``review.html`` and ``review.xlsx`` into ``out``, as one set.
+
+        Like :meth:`AuditResult.write`, the files are switched in together at the end; a folder
+        holding an input file is refused.
 
         Parameters
         ----------
@@ -213,21 +236,23 @@ class Review(ReviewOutcome):
         lang : {"zh", "en"}
             Language of the sheet and workbook.
         sources : dict, optional
-            Input names recorded in ``review.json``.
+            Input names recorded in ``review.json``; those that are files are protected too.
+        inputs : iterable of path, optional
+            Further files the review read, which ``out`` may not hold.
 
         Returns
         -------
         dict
             File name to path.
         """
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
+        final = Path(out)
         data = review_to_dict(self, sources or {})
-        files = {name: folder / name for name in ("review.json", "review.html", "review.xlsx")}
-        write_json(data, files["review.json"])
-        atomic_write_bytes(files["review.html"], self.sheet(lang).encode("utf-8"))
-        write_xlsx(data, files["review.xlsx"], lang)
-        return files
+        read = [*(sources or {}).values(), *inputs]
+        with output_transaction(final, owns=REVIEW_FILES, inputs=read) as staging:
+            write_json(data, staging / "review.json")
+            atomic_write_bytes(staging / "review.html", self.sheet(lang).encode("utf-8"))
+            write_xlsx(data, staging / "review.xlsx", lang)
+        return {name: final / name for name in ("review.json", "review.html", "review.xlsx")}
 
     def _repr_html_(self) -> str:
         return HtmlView(self.sheet(), height=900)._repr_html_()

@@ -1,10 +1,14 @@
-"""Write an :class:`~planning.audit.Audit` to a results folder, atomically and reproducibly.
+"""Write an :class:`~planning.audit.Audit` to a results folder, as one set and reproducibly.
 
 Files: ``results.gpkg`` (layers estates, facilities, streets, service_areas, network, barriers),
 ``estates.csv`` and ``streets.csv`` (UTF-8 with BOM so Excel shows Chinese), ``audit.xlsx``
-(Chinese headers and a rule-citation column) and ``summary.json``. Every file is written to a
-temporary name in the same folder and renamed into place, so a crash never leaves a half-written
-file. The same inputs give byte-identical files: timestamps inside GeoPackage and XLSX are fixed.
+(Chinese headers and a rule-citation column) and ``summary.json``. :func:`write_tables` writes
+them into a folder; :func:`write_results` does so as one transaction
+(:func:`planning.io.transaction.output_transaction`): the set is built beside the results folder
+and switched in at the end, so a crash or an interrupt leaves the previous set as it was, and a
+folder holding an input file is refused. Text cells that a spreadsheet would read as formulas are
+written as text (:mod:`planning.io.cells`). The same inputs give byte-identical files: timestamps
+inside GeoPackage and XLSX are fixed.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import pyogrio
 
 from planning.audit.columns import ESTATE_COLUMNS, STREET_COLUMNS, street_tier_columns, tier_columns
 from planning.io import write_atomic
+from planning.io.cells import csv_safe, protect_workbook, xlsx_safe
+from planning.io.transaction import AUDIT_FILES, output_transaction
 from planning.rules.format import basis_text
 from planning.vocabulary import RULE_VERDICTS, label
 
@@ -202,9 +208,9 @@ def _write_xlsx(result: Audit, path: Path) -> None:
         ]
     )
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        rules.to_excel(writer, sheet_name="规则结论", index=False)
-        estates.to_excel(writer, sheet_name="小区", index=False)
-        streets.to_excel(writer, sheet_name="街道", index=False)
+        xlsx_safe(rules).to_excel(writer, sheet_name="规则结论", index=False)
+        xlsx_safe(estates).to_excel(writer, sheet_name="小区", index=False)
+        xlsx_safe(streets).to_excel(writer, sheet_name="街道", index=False)
         result.sensitivity.rename(
             columns={
                 "speed_m_per_s": "步速(m/s)",
@@ -213,6 +219,7 @@ def _write_xlsx(result: Audit, path: Path) -> None:
                 "coverage": "覆盖率",
             }
         ).to_excel(writer, sheet_name="步速敏感性", index=False)
+        protect_workbook(writer.book)
         writer.book.properties.created = datetime(2000, 1, 1)
     _normalise_zip(path)
 
@@ -236,48 +243,39 @@ def _normalise_zip(path: Path) -> None:
             target.writestr(fixed, data)
 
 
-def write_results(result: Audit, out_dir: Path) -> dict[str, Path]:
-    """Write every output of the audit into ``out_dir``.
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    csv_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def write_tables(result: Audit, folder: Path) -> dict[str, Path]:
+    """Write the audit's tables into ``folder`` (no transaction: see :func:`write_results`).
 
     Parameters
     ----------
     result : Audit
         What :func:`planning.audit.run_audit` returned.
-    out_dir : Path
-        The results folder (created when missing).
+    folder : Path
+        An existing folder, usually the staging folder of a transaction.
 
     Returns
     -------
     dict
         Output name to path.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder)
     written: dict[str, Path] = {}
 
     def put(name: str, writer: Any) -> None:
-        written[name] = write_atomic(out_dir / name, writer)
+        written[name] = write_atomic(folder / name, writer)
 
     put("results.gpkg", lambda p: _write_gpkg(result, p))
-    put(
-        "estates.csv",
-        lambda p: estate_table(result).to_csv(
-            p, index=False, encoding="utf-8-sig", lineterminator="\n"
-        ),
-    )
-    put(
-        "streets.csv",
-        lambda p: street_table(result).to_csv(
-            p, index=False, encoding="utf-8-sig", lineterminator="\n"
-        ),
-    )
+    put("estates.csv", lambda p: _csv(estate_table(result), p))
+    put("streets.csv", lambda p: _csv(street_table(result), p))
     put("audit.xlsx", lambda p: _write_xlsx(result, p))
     if result.proposals is not None:
         put(
             "proposals.csv",
-            lambda p: pd.DataFrame(result.proposals.drop(columns="geometry")).to_csv(
-                p, index=False, encoding="utf-8-sig", lineterminator="\n"
-            ),
+            lambda p: _csv(pd.DataFrame(result.proposals.drop(columns="geometry")), p),
         )
     put(
         "summary.json",
@@ -287,3 +285,36 @@ def write_results(result: Audit, out_dir: Path) -> dict[str, Path]:
         ),
     )
     return written
+
+
+def input_files(result: Audit) -> list[Path]:
+    """Every file the audit read (inputs, network, barriers): a results folder may hold none."""
+    names: list[Any] = list(result.inputs)
+    project = result.parameters.get("project") or {}
+    for value in project.values():
+        if isinstance(value, dict) and "path" in value:
+            names.append(value["path"])
+    network = result.parameters.get("network") or {}
+    names.append(network.get("source"))
+    return [Path(n) for n in names if isinstance(n, str) and n and Path(n).exists()]
+
+
+def write_results(result: Audit, out_dir: Path) -> dict[str, Path]:
+    """Write the audit's tables into ``out_dir`` as one transaction (maps of an older run go).
+
+    Parameters
+    ----------
+    result : Audit
+        What :func:`planning.audit.run_audit` returned.
+    out_dir : Path
+        The results folder (created when missing); it may not hold an input file.
+
+    Returns
+    -------
+    dict
+        Output name to path.
+    """
+    final = Path(out_dir)
+    with output_transaction(final, owns=AUDIT_FILES, inputs=input_files(result)) as staging:
+        names = list(write_tables(result, staging))
+    return {name: final / name for name in names}

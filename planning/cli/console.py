@@ -1,17 +1,45 @@
 """What the command line prints: progress lines and the audit's headline figures.
 
-The only place besides :mod:`planning.cli.main` that prints; library code logs instead.
+The only place besides :mod:`planning.cli.main` that prints; library code logs instead. Text from
+data (names, ids, a ruleset's titles) may hold terminal escape sequences or control characters:
+:func:`clean` removes them before anything is printed, so a name cannot recolour, move or clear
+the planner's terminal.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
+from typing import Any, TextIO
 
 from planning.cli.flags import render
 from planning.vocabulary import RULE_VERDICTS
+
+#: ANSI/VT escape sequences (CSI … final byte, OSC … BEL/ST, two-byte ESC x) and the other
+#: control characters (C0 but tab and newline, DEL, C1), and bidirectional overrides.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+    r"|\x9b[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def clean(text: str) -> str:
+    r"""Return ``text`` without terminal escape sequences and control characters.
+
+    Examples
+    --------
+    >>> clean("\x1b[31m红星小区\x1b[0m\x07")
+    '红星小区'
+    """
+    return _ESCAPES.sub("", text)
+
+
+def echo(text: Any = "", *, file: TextIO | None = None) -> None:
+    """Print one text (cleaned of escape sequences) to stdout, or to ``file``."""
+    print(clean(str(text)), file=file if file is not None else sys.stdout)
 
 
 class Console:
@@ -25,7 +53,8 @@ class Console:
         """Print one progress line."""
         if not self.quiet:
             elapsed = time.perf_counter() - self.start
-            print(f"[{elapsed:6.1f}s] {render(message)}", file=sys.stderr, flush=True)
+            line = clean(f"[{elapsed:6.1f}s] {render(message)}")
+            print(line, file=sys.stderr, flush=True)
 
 
 #: Rule verdicts as the console shows them: English (upper case for pass/fail), then Chinese.
@@ -35,20 +64,36 @@ VERDICT_WORDS = {
 }
 
 
-def print_summary(out: Path) -> None:
-    """Print the headline figures of a results folder (from its ``summary.json``)."""
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+def print_summary(
+    out: Path, summary: dict[str, Any] | None = None, files: list[str] | None = None
+) -> None:
+    """Print the headline figures of an audit.
+
+    Parameters
+    ----------
+    out : Path
+        The results folder.
+    summary : dict, optional
+        What ``summary.json`` holds, from this run (read from ``out`` when None).
+    files : list of str, optional
+        The files this run wrote (those in ``out`` when None).
+    """
+    if summary is None:
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    if files is None:
+        files = [p.name for p in out.iterdir() if not p.name.startswith(".")]
     totals = summary["totals"]
-    print(f"Ruleset 规则集: {summary['ruleset']['name_zh']} ({summary['ruleset']['id']})")
-    print(f"Estates 小区: {totals['estates']}, households 户数: {totals['households']}")
+    echo(f"Ruleset 规则集: {summary['ruleset']['name_zh']} ({summary['ruleset']['id']})")
+    echo(f"Estates 小区: {totals['estates']}, households 户数: {totals['households']}")
     for tier, share in totals["coverage"].items():
         covered = totals["households_covered"][tier]
-        print(f"  {tier} circle 服务圈 coverage: {share:.1%} of households ({covered})")
-    print(
+        shown = "n/a" if share is None else f"{share:.1%}"
+        echo(f"  {tier} circle 服务圈 coverage: {shown} of households ({covered})")
+    echo(
         f"Estates short of floor area 面积不达标: {totals['estates_area_failing']} "
         f"(shortfall 缺口 {totals['shortfall_m2']:.0f} m²)"
     )
-    print("Rules 规则:")
+    echo("Rules 规则:")
     for rule in summary["rules"]:
         evidence = " ⚠ unverified (memory)" if rule["citation"]["evidence"] == "memory" else ""
         if rule["unit"] == "pct_estates" or rule["value"] is None:
@@ -57,8 +102,5 @@ def print_summary(out: Path) -> None:
             unit = "%" if rule["unit"] == "pct" else f" {rule['unit']}"
             target = "" if rule["threshold"] is None else f" (target ≥ {rule['threshold']:g}{unit})"
             figure = f"{rule['value']:g}{unit}{target}: {rule['detail']}"
-        print(f"  {VERDICT_WORDS[rule['verdict']]:<14} {rule['rule_id']}: {figure}{evidence}")
-    print(
-        f"Outputs in {out}: "
-        + ", ".join(sorted(p.name for p in out.iterdir() if not p.name.startswith(".")))
-    )
+        echo(f"  {VERDICT_WORDS[rule['verdict']]:<14} {rule['rule_id']}: {figure}{evidence}")
+    echo(f"Outputs in {out}: " + ", ".join(sorted(files)))

@@ -1,25 +1,38 @@
 """Command line: ``eldercare validate | rules | audit | demo | map | site | check-estate | sample``.
 
-The only package that configures logging and prints. Every :class:`~planning.PlanningError`
-becomes a short message on stderr (options named as this command line spells them) and exit
-status 2, never a traceback.
+The only package that configures logging and prints. Every failure becomes a message, never a
+traceback (:mod:`planning.cli.failures`): a :class:`~planning.PlanningError` or a file that
+cannot be read or written gives a short message and exit status 2, anything unexpected one line
+with the log file holding the traceback (exit 1); Ctrl-C and SIGTERM stop cleanly (130, 143).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planning import __version__
-from planning._errors import InputDataError, PlanningError
-from planning.cli.console import Console, print_summary
+from planning._errors import PlanningError
+from planning.cli.console import Console, clean, echo, print_summary
+from planning.cli.failures import run_command
 from planning.cli.flags import render
 from planning.cli.options import add_input_arguments, add_network_arguments, spec_from_args
+from planning.io.outfolder import terminate_as_exception
 from planning.project import DEMO_DIR, ProjectSpec
+
+if TYPE_CHECKING:
+    from planning.results import AuditResult
+
+
+class _CleanFormatter(logging.Formatter):
+    """Log lines without terminal escape sequences (names in messages come from data)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean(super().format(record))
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -27,7 +40,7 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     if quiet:
         level = logging.ERROR
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setFormatter(_CleanFormatter("%(levelname)s: %(message)s"))
     root = logging.getLogger("planning")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -41,7 +54,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     inputs = load_project_inputs(spec, raise_on_error=False)
     report = inputs.report
     assert report is not None  # load_inputs always attaches it
-    print(render(report.format(lang=args.lang)))
+    echo(render(report.format(lang=args.lang)))
     if report.usable:
         counts = ", ".join(
             f"{name} {len(frame)}"
@@ -53,9 +66,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             )
             if frame is not None
         )
-        print(f"\nUsable: {counts} (CRS for metric work: {inputs.crs}).")
+        echo(f"\nUsable: {counts} (CRS for metric work: {inputs.crs}).")
         return 0
-    print("\nNot usable: fix the errors above and run validate again.")
+    echo("\nNot usable: fix the errors above and run validate again.")
     return 2
 
 
@@ -63,42 +76,53 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     from planning.rules import format_ruleset, format_ruleset_list, list_rulesets, load_ruleset
 
     if args.rules_command == "show":
-        print(format_ruleset(load_ruleset(args.name), lang=args.lang))
+        echo(format_ruleset(load_ruleset(args.name), lang=args.lang))
     else:
-        print(format_ruleset_list(list_rulesets()))
+        echo(format_ruleset_list(list_rulesets()))
     return 0
 
 
-def _run_audit(spec: ProjectSpec, console: Console, lang: str) -> Path:
-    from planning.maps import write_all
+def _inputs_of(spec: ProjectSpec, args: argparse.Namespace) -> list[Path]:
+    """Every file the command reads: the results folder may not hold any of them."""
+    from planning.project import spec_inputs
+
+    extra = [getattr(args, name, None) for name in ("config", "candidates")]
+    return [*spec_inputs(spec), *(Path(p) for p in extra if p)]
+
+
+def _run_audit(
+    spec: ProjectSpec, console: Console, lang: str, inputs: list[Path]
+) -> tuple[AuditResult, list[str]]:
+    """Audit a project and write its results folder as one set; return the result and files."""
+    from planning.io.transaction import check_output_folder, output_lock
     from planning.project import audit_prepared, prepare_project
 
-    result = audit_prepared(spec, prepare_project(spec, console), console)
-    console(f"Writing results to {spec.out}")
-    result.write(spec.out, maps=False)
-    console("Drawing the gap map and the report")
-    write_all(spec.out, lang=lang, basemap=spec.basemap)
-    return spec.out
+    # Refuse a bad or busy --out before minutes of work, and keep it locked until written.
+    check_output_folder(spec.out, inputs=inputs)
+    with output_lock(spec.out):
+        result = audit_prepared(spec, prepare_project(spec, console), console)
+        files = result.write(spec.out, lang=lang, basemap=spec.basemap, progress=console)  # type: ignore[arg-type]
+    return result, sorted(files)
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     console = Console(args.quiet)
     spec = spec_from_args(args, needs_network=True)
-    out = _run_audit(spec, console, args.lang)
+    result, files = _run_audit(spec, console, args.lang, _inputs_of(spec, args))
     if not args.quiet:
-        print_summary(out)
+        print_summary(spec.out, result.summary, files)
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from planning.project import demo_spec
+    from planning.project import demo_spec, spec_inputs
 
     console = Console(args.quiet)
     spec = demo_spec(out=Path(args.out) if args.out else DEMO_DIR, rules=args.rules)
-    out = _run_audit(spec, console, args.lang)
+    result, files = _run_audit(spec, console, args.lang, spec_inputs(spec))
     if not args.quiet:
-        print_summary(out)
-        print(f"\nOpen {out / 'gap_map.html'} in a browser (works offline).")
+        print_summary(spec.out, result.summary, files)
+        echo(f"\nOpen {spec.out / 'gap_map.html'} in a browser (works offline).")
     return 0
 
 
@@ -108,14 +132,13 @@ def _cmd_map(args: argparse.Namespace) -> int:
     write_all(
         Path(args.results), lang=args.lang, basemap=args.basemap, tianditu_key=args.tianditu_key
     )
-    print(f"Wrote {Path(args.results) / 'gap_map.html'}")
+    echo(f"Wrote {Path(args.results) / 'gap_map.html'}")
     return 0
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
-    from planning.api import site
-    from planning.maps import write_all
-    from planning.project import audit_prepared, prepare_project, spec_from_results
+    from planning.io.transaction import check_output_folder, output_lock
+    from planning.project import spec_from_results
 
     console = Console(args.quiet)
     if args.audit:
@@ -124,6 +147,16 @@ def _cmd_site(args: argparse.Namespace) -> int:
             spec.out = Path(args.out)
     else:
         spec = spec_from_args(args, needs_network=True)
+    # Refuse a bad or busy --out before the work, and keep it locked until written.
+    check_output_folder(spec.out, inputs=_inputs_of(spec, args))
+    with output_lock(spec.out):
+        return _site(args, spec, console)
+
+
+def _site(args: argparse.Namespace, spec: ProjectSpec, console: Console) -> int:
+    from planning.api import site
+    from planning.project import audit_prepared, prepare_project
+
     result = audit_prepared(spec, prepare_project(spec, console), console)
     console(
         "Choosing sites (选址) with HiGHS" if args.method != "greedy" else "Choosing sites greedily"
@@ -146,10 +179,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
         time_limit_s=args.time_limit,
         method=args.method,
     )
-    console(f"Writing results to {spec.out}")
-    sited.write(spec.out, maps=False)
-    console("Drawing the gap map with the proposals")
-    write_all(spec.out, lang=args.lang, basemap=spec.basemap)
+    sited.write(spec.out, lang=args.lang, basemap=spec.basemap, progress=console)
     if not args.quiet:
         summary = sited.summary
         print(
@@ -177,6 +207,75 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     seed = DEFAULT_SEED if args.seed is None else args.seed
     paths = write_sample_district(args.folder, seed)
     print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    """Audit a province unit by unit on Dask (``eldercare batch``)."""
+    from typing import Any
+
+    from planning.batch import run_batch, run_manifest
+    from planning.cli.batch import EXIT_PARTIAL, BatchProgress
+    from planning.cli.options import parse_coords, parse_crs
+    from planning.project import prepare_project, spec_to_dict
+    from planning.schema import parse_field_options
+
+    common: dict[str, Any]
+    console = Console(args.quiet)
+    if not args.out:
+        raise PlanningError("Give the batch folder with --out DIR (a new or empty folder).")
+    out = Path(args.out)
+    common = {
+        "out": out,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "retries": args.retries,
+        "resume": not args.restart,
+        "maps": not args.no_maps,
+        "lang": args.lang,
+        "progress": BatchProgress(console) if not args.quiet else None,
+        "measure": args.measure,
+        "walk_speed": args.walk_speed,
+        "include_planned": args.include_planned,
+        "max_snap_m": args.max_snap_m,
+    }
+    if args.manifest:
+        batch = run_manifest(
+            args.manifest,
+            fields=parse_field_options(args.field or []),
+            coords=parse_coords(args.coords) if args.coords else None,
+            crs=parse_crs(args.crs) if args.crs else None,
+            rules=args.rules or "national",
+            basemap=args.basemap or "none",
+            **common,
+        )
+    else:
+        spec = spec_from_args(args, needs_network=True)
+        spec.out = out
+        prepared = prepare_project(spec, console)
+        common.update(measure=spec.measure, walk_speed=spec.walk_speed,
+                      include_planned=spec.include_planned, max_snap_m=spec.max_snap_m)  # fmt: skip
+        batch = run_batch(
+            prepared.inputs,
+            prepared.net,
+            split=args.split,
+            rules=prepared.ruleset,
+            basemap=spec.basemap,  # type: ignore[arg-type]
+            parameters={"project": spec_to_dict(spec)},
+            **common,
+        )
+    if not args.quiet and batch.result is not None:
+        print_summary(out / "province", batch.result.summary)
+        echo(f"\nUnits 单元: {out / 'units.csv'}; map of the units: {out / 'units_map.html'}")
+    for unit_id, message in sorted(batch.failed.items()):
+        echo(f"unit {unit_id} failed: {render(message)}", file=sys.stderr)
+    if batch.failed:
+        echo(
+            f"{len(batch.failed)} unit(s) failed; the others are in {out}. Fix their inputs and "
+            "run the same command again: finished units are skipped.",
+            file=sys.stderr,
+        )
+        return EXIT_PARTIAL
     return 0
 
 
@@ -296,6 +395,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="seed of the generator (default: the bundled sample's)")
     p.set_defaults(func=_cmd_sample)
 
+    from planning.cli.batch import EPILOG, add_batch_arguments
+
+    p = add_with_common(
+        "batch",
+        help="audit a province county by county (or street by street) on a Dask cluster",
+        epilog=EPILOG,
+    )
+    add_input_arguments(p)
+    add_network_arguments(p)
+    add_batch_arguments(p)
+    p.set_defaults(func=_cmd_batch)
+
     from planning.cli.review import add_review_parser
 
     add_review_parser(sub, [common])
@@ -307,16 +418,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
-    try:
-        return int(args.func(args))
-    except PlanningError as error:
-        text = render(error.raw_message)
-        # A validation report is a page of its own; other errors get the usual prefix.
-        print(text if isinstance(error, InputDataError) else f"error: {text}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into `head` and closed early
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
-        return 0
+    command = ["eldercare", *(sys.argv[1:] if argv is None else argv)]
+    with terminate_as_exception():
+        return run_command(args.func, args, command)

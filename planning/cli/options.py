@@ -60,6 +60,18 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--rules", help="ruleset: national/全国, daye/大冶, … or a .toml file (default national)"
     )
+    g.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat implausible values (户数, 建筑面积, 床位), rows far from the rest and swapped "
+        "lon/lat as errors instead of warnings",
+    )
+    g.add_argument(
+        "--fix",
+        action="append",
+        choices=["swapped-coords"],
+        help="repair the data while reading: swapped-coords swaps back lon/lat swapped per row",
+    )
 
 
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:
@@ -258,6 +270,8 @@ def spec_from_args(args: argparse.Namespace, *, needs_network: bool) -> ProjectS
         spec.out = Path(args.out)
     spec.download = spec.download or bool(getattr(args, "download", False))
     spec.include_planned = spec.include_planned or bool(getattr(args, "include_planned", False))
+    spec.strict = spec.strict or bool(getattr(args, "strict", False))
+    spec.fix = tuple(dict.fromkeys([*spec.fix, *(getattr(args, "fix", None) or [])]))
     if spec.estates is None:
         raise InputFileError(
             "No estates given: use --estates FILE (居住小区) or a project file with [inputs] estates."

@@ -2,7 +2,9 @@
 
 :mod:`planning.cli.main` calls :func:`add_review_parser`; every
 :class:`~planning.PlanningError` raised here becomes exit status 2 there. The command runs
-:func:`planning.check_estate` and prints a short verdict summary per estate.
+:func:`planning.check_estate` and prints a short verdict summary per estate. The output folder is
+checked (writable, holding no input) and locked before the work; the three files are switched in
+together (:mod:`planning.io.transaction`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planning._errors import InputFileError
+from planning.cli.console import echo
 from planning.cli.options import add_network_arguments, parse_bbox
 
 if TYPE_CHECKING:  # the review's GIS stack loads only when the command runs (fast --help)
@@ -112,10 +115,7 @@ def check_estate(args: argparse.Namespace) -> CheckEstateResult:
     -------
     CheckEstateResult
     """
-    from planning.api import check_estate as review_estate
-    from planning.api import load_network
-    from planning.io import LayerRef, resolve_layer
-    from planning.schema import parse_field_options
+    from planning.io.transaction import check_output_folder, output_lock
 
     if not getattr(args, "out", None):
         raise InputFileError("check-estate needs --out DIR (folder for review.json/html/xlsx).")
@@ -124,7 +124,30 @@ def check_estate(args: argparse.Namespace) -> CheckEstateResult:
             "No walking network given: use --network FILE (.osm, .graphml or road centre-lines) "
             "or --place NAME (with --download the first time)."
         )
+    read = [
+        getattr(args, name, None)
+        for name in ("estate", "facilities", "gates", "existing_estates", "network", "barriers",
+                     "rules")
+    ]  # fmt: skip
+    inputs = [Path(p) for p in read if p]
+    # Refuse a bad or busy --out before the work, and keep it locked until written.
+    check_output_folder(args.out, inputs=inputs)
+    with output_lock(args.out):
+        return _review(args, inputs)
+
+
+def _review(args: argparse.Namespace, inputs: list[Path]) -> CheckEstateResult:
+    from planning.api import check_estate as review_estate
+    from planning.api import load_network
+    from planning.api.loading import network_field
+    from planning.io import LayerRef, resolve_layer
+    from planning.network.walkability import check_profiles
+    from planning.schema import parse_field_options
+
     fields = parse_field_options(args.field or [])
+    # road_class / bridge name centre-line columns: for the network, not the review's layers
+    network_fields = {k: v for k, v in fields.items() if network_field(k)}
+    fields = {k: v for k, v in fields.items() if not network_field(k)}
     facilities = resolve_layer(LayerRef(Path(args.facilities), args.facilities_layer), "facilities")
     crs = _facilities_crs(facilities, args.coords, fields)
     net = load_network(
@@ -136,6 +159,9 @@ def check_estate(args: argparse.Namespace) -> CheckEstateResult:
         place=args.place,
         bbox=parse_bbox(args.bbox) if getattr(args, "bbox", None) else None,
         download=bool(args.download),
+        profile=check_profiles(args.profile)[0] if getattr(args, "profile", None) else "walk",
+        fields=network_fields,
+        road_classes=getattr(args, "road_classes", None),
     )
     layers = {
         key: value
@@ -174,7 +200,9 @@ def check_estate(args: argparse.Namespace) -> CheckEstateResult:
         "network": args.network or args.place or getattr(args, "bbox", None) or "",
         "barriers": args.barriers or "",
     }
-    files = review.write(Path(args.out), lang=getattr(args, "lang", "zh"), sources=sources)
+    files = review.write(
+        Path(args.out), lang=getattr(args, "lang", "zh"), sources=sources, inputs=inputs
+    )
     return CheckEstateResult(review, Path(args.out), list(files.values()))
 
 
@@ -228,7 +256,7 @@ def run_check_estate(args: argparse.Namespace) -> int:
     if not getattr(args, "quiet", False):
         lang = getattr(args, "lang", "zh")
         for line in summary_lines(result.review, lang):
-            print(line)
-        print(f"Outputs in {result.out}: " + ", ".join(f.name for f in result.files))
+            echo(line)
+        echo(f"Outputs in {result.out}: " + ", ".join(f.name for f in result.files))
     sys.stdout.flush()
     return 0

@@ -29,6 +29,11 @@ def _source_crs(
     n = len(frame)
     if raw.xy is not None:
         xy = raw.xy
+        if xy.combined_order:
+            zh = "经度,纬度" if xy.combined_order == "lon,lat" else "纬度,经度"
+            order = "longitude,latitude" if xy.combined_order == "lon,lat" else "latitude,longitude"
+            report.add("coords_combined", file=file, layer=layer, count=n, column=xy.x,
+                       order=order, order_zh=zh)  # fmt: skip
         if given is not None:
             return given
         if not xy.geographic:
@@ -36,7 +41,7 @@ def _source_crs(
                 "xy_needs_crs", file=file, layer=layer, count=n, x=xy.x, y=xy.y, example=xy.example
             )
             return None
-        if coords is None or coords.lower().replace("-", "") == "wgs84":
+        if not xy.combined_order and (coords is None or coords.lower().replace("-", "") == "wgs84"):
             report.add("coords_assumed_wgs84", file=file, layer=layer, count=n, x=xy.x, y=xy.y)
         return pyproj.CRS.from_user_input(frame.crs)
     if frame.crs is None:
@@ -75,8 +80,8 @@ def layer_geometry(
         The layer as read.
     report : ValidationReport
         Receives ``no_geometry``, ``crs_missing``, ``xy_needs_crs`` (errors),
-        ``crs_ignored``, ``coords_ignored`` (warnings), ``coords_assumed_wgs84`` and
-        ``coords_converted`` (notes).
+        ``crs_ignored``, ``coords_ignored`` (warnings), ``coords_assumed_wgs84``,
+        ``coords_combined`` and ``coords_converted`` (notes).
     file : str
         The name messages use for the layer.
     coords : {None, "wgs84", "gcj02", "bd09"}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from planning.coords import local_metric_crs
 from planning.io.fields import layer_fields, own_fields, shared_fields
 from planning.io.frames import Source, open_source
 from planning.io.georeference import layer_geometry
+from planning.io.hygiene import STRICT_CODES, check_fixes, clean_controls, swapped_coordinates
 from planning.io.normalise import assign_ids, normalise_layer
 from planning.schema import LAYERS, resolve_columns
 from planning.validation import (
@@ -38,6 +39,7 @@ from planning.validation import (
     check_duplicate_ids,
     check_geometries,
     check_links,
+    check_plausible,
     flag_outliers,
     study_area,
 )
@@ -122,9 +124,11 @@ def _stage(
     fields: Mapping[str, str],
     coords: str | None,
     crs: Any,
+    fixes: frozenset[str] = frozenset(),
 ) -> _Staged:
     """Resolve columns, assign ids and build the geometry of one layer."""
     raw, file = source.raw, source.name
+    clean_controls(raw, report, file=file, layer=layer)  # escape codes, zero-width spaces …
     frame = raw.frame
     report.files[layer] = file
     report.rows_read[layer] = len(frame) + raw.blank_rows
@@ -141,6 +145,7 @@ def _stage(
     data["source_row"] = np.asarray(frame.index, dtype=np.int64) + raw.row_base
     gdf = gpd.GeoDataFrame(data, geometry=geo.values, crs=geo.crs).reset_index(drop=True)
     gdf = assign_ids(layer, gdf, mapping, report, file=file)
+    gdf = swapped_coordinates(gdf, raw, report, file=file, layer=layer, fixes=fixes)
     return _Staged(layer, file, gdf, mapping)
 
 
@@ -180,6 +185,7 @@ def _complete(
     frame = normalise_layer(
         layer, frame, staged.mapping, report, file=file, new_estate_cutoff_year=cutoff
     )
+    check_plausible(layer, frame, report, file=file)
     frame = check_duplicate_ids(frame, _ID_COLUMN[layer], report, file=file, layer=layer)
     if estate_ids is not None and layer in ("facilities", "gates"):
         frame = check_links(frame, estate_ids, report, file=file, layer=layer)
@@ -235,6 +241,8 @@ def load_inputs(
     layers: Mapping[str, str] | None = None,
     zones: LayerSource | None = None,
     villages: LayerSource | None = None,
+    strict: bool = False,
+    fix: Collection[str] | None = None,
 ) -> tuple[Inputs, ValidationReport]:
     """Load and check all input layers.
 
@@ -262,6 +270,11 @@ def load_inputs(
         GeoPackage layer / XLSX sheet per input layer.
     zones, villages : path-like, GeoDataFrame or DataFrame, optional
         规划分区 polygons with a ``zone`` (主城区, 中心城区, 乡镇 …) and 村/社区 polygons.
+    strict : bool
+        Implausible values, rows far from the rest and swapped coordinates are errors, not
+        warnings (see :data:`planning.io.hygiene.STRICT_CODES`).
+    fix : collection of str, optional
+        Repairs to make: ``"swapped-coords"`` swaps back longitude/latitude swapped per row.
 
     Returns
     -------
@@ -279,7 +292,7 @@ def load_inputs(
     InputDataError
         When ``fields`` names unknown fields or missing columns, or a GeoDataFrame has no CRS.
     """
-    report = ValidationReport()
+    report, fixes = ValidationReport(), check_fixes(fix)
     values = {"estates": estates, "facilities": facilities, "gates": gates, "streets": streets,
               "zones": zones, "villages": villages}  # fmt: skip
     sources = {
@@ -297,6 +310,7 @@ def load_inputs(
             fields={**shared[layer], **layer_fields(fields, layer)},
             coords=_coords_for(coords, layer),
             crs=_per_layer(crs, layer),
+            fixes=fixes,
         )
         for layer in LAYERS
         if layer in sources
@@ -321,6 +335,8 @@ def load_inputs(
                 estate_ids=estates_frame["estate_id"],
             )
     _check_estates_left(estates_frame, report)
+    if strict:
+        report.escalate(STRICT_CODES)
     hashes: dict[str, str] = {}
     for src in sources.values():
         hashes.update(src.hashes)

@@ -20,13 +20,13 @@ import pandas as pd
 
 from planning.io.areas import unit_types, village_columns, zone_columns
 from planning.io.attributes import facility_attributes
+from planning.io.kinds import classify_kinds, kind_notes
 from planning.schema import (
     SCHEMAS,
     is_missing,
     kind_help,
     normalise_estate_status,
     normalise_facility_status,
-    normalise_kind,
     parse_number,
     parse_year,
 )
@@ -325,17 +325,12 @@ def _kinds(frame: gpd.GeoDataFrame, ctx: _Ctx) -> tuple[gpd.GeoDataFrame, list[s
     """Classify facility kinds (from the type column, else the name); drop unknown kinds."""
     names = _text_field(frame, ctx, "name")
     kind_source = _column(frame, ctx, "kind")
-    kinds: list[str | None]
-    if kind_source is None:
-        kinds = [None] * len(frame)
-        if len(frame):
-            ctx.report.add("kind_from_name", file=ctx.file, layer=ctx.layer, count=len(frame))
-    else:
-        kinds = [normalise_kind(v) for v in kind_source]
-    if names is not None:
-        kinds = [
-            k if k is not None else normalise_kind(n) for k, n in zip(kinds, names, strict=True)
-        ]
+    if kind_source is None and len(frame):
+        ctx.report.add("kind_from_name", file=ctx.file, layer=ctx.layer, count=len(frame))
+    classified = classify_kinds(None if kind_source is None else list(kind_source), names)
+    for code, mask, values in kind_notes(classified, kind_source, names):
+        ctx.add(code, frame, mask, **values)  # type and name disagree (幼儿园 named 敬老院)
+    kinds = classified.kinds
     unknown = np.array([k is None for k in kinds], dtype=bool)
     example = ""
     if unknown.any():

@@ -28,6 +28,7 @@ import shapely
 
 from planning._errors import InputDataError, param
 from planning.coords import transform_function
+from planning.io.lonlat import combined_column, swapped_rows
 from planning.schema import find_coordinate_columns, normalise_name, parse_number
 
 __all__ = [
@@ -58,6 +59,13 @@ class XY:
         Whether every value lies within longitude/latitude ranges (then read as degrees).
     example : str
         An out-of-range pair, for messages (empty when ``geographic``).
+    swapped : tuple of int
+        Positions of the rows whose longitude and latitude were swapped in the table; their
+        points are built swapped back (see :func:`planning.io.lonlat.swapped_rows`).
+    swap_example : str
+        One such pair as written, for messages.
+    combined_order : str
+        ``"lon,lat"`` or ``"lat,lon"`` when both came from one column (``x == y``), else ``""``.
     """
 
     x: str
@@ -65,6 +73,9 @@ class XY:
     pair: str
     geographic: bool
     example: str = ""
+    swapped: tuple[int, ...] = ()
+    swap_example: str = ""
+    combined_order: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,11 @@ def _short(value: float) -> str:
 def table_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, XY | None]:
     """Build point geometry from a table's coordinate columns (or its WKT column).
 
+    Coordinates come from a pair of columns (经度/纬度, lon/lat, x/y), else from one column
+    holding both (经纬度 / 坐标 / location, :func:`planning.io.lonlat.combined_column`), else
+    from a WKT column. Longitude/latitude rows with their values swapped are built swapped back
+    and listed in ``xy.swapped`` for the caller to report (or refuse).
+
     Parameters
     ----------
     frame : DataFrame
@@ -138,7 +154,11 @@ def table_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, XY | None]:
     ('经度', True, 4326)
     """
     found = find_coordinate_columns(frame.columns)
+    combined = None
     if found is None:
+        cells = {str(c): list(frame[c]) for c in frame.columns}
+        combined = combined_column(frame.columns, cells)
+    if found is None and combined is None:
         wkt = next((c for c in frame.columns if normalise_name(c) in _WKT_COLUMNS), None)
         if wkt is None:
             return frame, None
@@ -147,9 +167,20 @@ def table_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, XY | None]:
         text = np.array([v if isinstance(v, str) else None for v in values], dtype=object)
         geoms = np.where(shapes, values, shapely.from_wkt(text, on_invalid="ignore"))
         return gpd.GeoDataFrame(frame.drop(columns=[wkt]), geometry=geoms, crs=None), None
-    x_col, y_col, pair = found
-    x = np.array([_coordinate(v) for v in frame[x_col]], dtype=float)
-    y = np.array([_coordinate(v) for v in frame[y_col]], dtype=float)
+    if combined is not None:
+        x_col = y_col = combined.column
+        pair, x, y = "lon", combined.lon, combined.lat
+    else:
+        assert found is not None
+        x_col, y_col, pair = found
+        x = np.array([_coordinate(v) for v in frame[x_col]], dtype=float)
+        y = np.array([_coordinate(v) for v in frame[y_col]], dtype=float)
+    swapped = swapped_rows(x, y) if pair == "lon" else np.zeros(len(x), dtype=bool)
+    swap_example = ""
+    if swapped.any():
+        i = int(np.flatnonzero(swapped)[0])
+        swap_example = f"{_short(x[i])}, {_short(y[i])}"
+        x, y = np.where(swapped, y, x), np.where(swapped, x, y)
     ok = np.isfinite(x) & np.isfinite(y)
     inside = (np.abs(x) <= 180.0) & (np.abs(y) <= 90.0)
     geographic = bool(np.all(inside[ok]))
@@ -159,7 +190,9 @@ def table_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, XY | None]:
         example = f"{_short(x[i])}, {_short(y[i])}"
     built = np.where(ok, shapely.points(np.where(ok, x, 0.0), np.where(ok, y, 0.0)), None)
     points = gpd.GeoDataFrame(frame, geometry=built, crs="EPSG:4326" if geographic else None)
-    return points, XY(x_col, y_col, pair, geographic, example)
+    order = "" if combined is None else combined.order
+    positions = tuple(int(i) for i in np.flatnonzero(swapped))
+    return points, XY(x_col, y_col, pair, geographic, example, positions, swap_example, order)
 
 
 def convert_to_wgs84(geometry: gpd.GeoSeries, coords: str | None) -> Conversion:
@@ -245,6 +278,12 @@ def locate(
                 "GIS file."
             )
         located = points
+        if xy is not None and xy.swapped:
+            rows = ", ".join(str(i + 1) for i in xy.swapped[:10])
+            raise InputDataError(
+                f"{name}: row(s) {rows} have longitude and latitude swapped (e.g. "
+                f"{xy.swap_example}); swap the two values in the file."
+            )
         if xy is not None and not xy.geographic and crs is None:
             raise InputDataError(
                 f"{name}: columns {xy.x}/{xy.y} hold projected coordinates (e.g. {xy.example}); "

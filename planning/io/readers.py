@@ -36,6 +36,7 @@ import pyogrio.errors
 
 from planning._errors import InputFileError, param
 from planning.io.points import XY, table_points
+from planning.io.sniff import guess_format, unreadable_message
 
 __all__ = ["RawTable", "atomic_path", "read_raw", "read_table", "write_atomic"]
 
@@ -129,13 +130,24 @@ def read_raw(
     if not p.exists():
         raise InputFileError(f"File not found (文件不存在): {p}. Check the path.")
     suffix = p.suffix.lower()
+    if (p.is_dir() and suffix in TABLE_SUFFIXES) or (p.is_file() and p.stat().st_size == 0):
+        raise InputFileError(unreadable_message(p))
     if suffix in (".xls",):
         raise InputFileError(
             f"{p}: old Excel .xls files are not supported. Fix: open it in Excel/WPS and save "
             "as .xlsx (另存为 .xlsx), or export CSV."
         )
     if suffix in TABLE_SUFFIXES:
-        raw = _read_excel(p, layer) if suffix in (".xlsx", ".xlsm") else _read_csv(p)
+        expected = "Excel workbook" if suffix in (".xlsx", ".xlsm") else "CSV table"
+        if guess_format(p) not in (None, expected):
+            raise InputFileError(unreadable_message(p))
+        try:
+            raw = _read_excel(p, layer) if expected == "Excel workbook" else _read_csv(p)
+        except OSError as exc:  # Excel/WPS keep open files locked on Windows
+            raise InputFileError(
+                f"{p}: cannot be read ({exc.strerror or exc}). Close it if it is open in "
+                "Excel/WPS, and check the file's permissions."
+            ) from exc
         raw.frame, raw.xy = table_points(raw.frame)
         return raw
     if suffix in SPATIAL_SUFFIXES or p.is_dir():
@@ -153,7 +165,7 @@ def _read_spatial(p: Path, layer: str | None, parameter: str) -> RawTable:
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(p)]
     except (pyogrio.errors.DataSourceError, OSError) as exc:
-        raise InputFileError(f"{p}: cannot be opened as a spatial file ({exc}).") from exc
+        raise InputFileError(unreadable_message(p, str(exc))) from exc
     candidates = [name for name in layers if name not in _IGNORED_GPKG_LAYERS]
     if layer is None:
         if len(candidates) > 1:
@@ -356,7 +368,15 @@ def _sniff_separator(text: str) -> str:
 
 
 def _clean_table(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    frame.columns = [str(c).strip() for c in frame.columns]
+    names: list[str] = []
+    for column in frame.columns:
+        name = base = str(column).strip()
+        n = 1
+        while name in names:  # "名称" and "名称 " (or 3 and "3") would become one column
+            n += 1
+            name = f"{base}_{n}"
+        names.append(name)
+    frame.columns = names
     text = frame.apply(lambda col: col.astype("string").str.strip().astype(object))
     text = text.replace("", np.nan).where(text.notna(), np.nan)
     blank = text.isna().all(axis=1).to_numpy()
@@ -386,8 +406,10 @@ def _read_excel(p: Path, sheet: str | None) -> RawTable:
         workbook = openpyxl.load_workbook(p, read_only=True)
         sheets = list(workbook.sheetnames)
         workbook.close()
+    except OSError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise InputFileError(f"{p}: not a readable .xlsx workbook ({exc}).") from exc
+        raise InputFileError(unreadable_message(p, str(exc))) from exc
     if sheet is not None and sheet not in sheets:
         raise InputFileError(f"{p} has no sheet {sheet!r}. Sheets (工作表): {', '.join(sheets)}.")
     name = sheet if sheet is not None else sheets[0]

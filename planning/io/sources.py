@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from planning._errors import InputFileError, param
+from planning.io.sniff import unreadable_message
 
 #: Layer names tried, in order, when a GeoPackage holds several layers and none was named.
 DEFAULT_LAYERS: dict[str, tuple[str, ...]] = {
@@ -62,7 +63,7 @@ def list_layers(path: Path) -> list[str]:
     try:
         return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except Exception as error:  # pyogrio raises DataSourceError and friends
-        raise InputFileError(f"{path}: cannot be opened as a spatial file ({error}).") from error
+        raise InputFileError(unreadable_message(path, str(error))) from error
 
 
 def resolve_layer(ref: LayerRef, role: str, parameter: str | None = None) -> LayerRef:

@@ -14,7 +14,9 @@ render_report
 render_report_pdf
     The same report as PDF (WeasyPrint), or None when WeasyPrint is not installed.
 write_all
-    All of the above into the results folder.
+    All of the above into the results folder, as one transaction (the other files are kept).
+draw_all
+    The same into a folder as it is (used inside a transaction that writes the tables too).
 """
 
 from __future__ import annotations
@@ -22,15 +24,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from planning.io.transaction import MAP_FILES, output_transaction
 from planning.maps.errors import MapOptionsError
 from planning.maps.gap_map import render_gap_map
 from planning.maps.report import render_report, render_report_pdf
+from planning.maps.results import load_results
 from planning.maps.static import render_png
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "MapOptionsError",
+    "draw_all",
     "render_gap_map",
     "render_png",
     "render_report",
@@ -50,8 +55,9 @@ def write_all(
 ) -> dict[str, Path]:
     """Write ``gap_map.html``, ``gap_map.png``, ``report.html`` (and ``report.pdf``) into the folder.
 
-    Each file is written to a temporary file in the same folder and moved into place with
-    ``os.replace``, so a reader never sees a half-written file.
+    The maps are drawn in a staging copy of the folder and switched in together
+    (:func:`planning.io.transaction.output_transaction`): a failure or an interrupt leaves the
+    folder as it was, and the tables are kept as they are.
 
     Parameters
     ----------
@@ -75,6 +81,36 @@ def write_all(
         ``report.pdf`` is absent when no PDF was written.
     """
     folder = Path(results_dir)
+    if not (folder / "summary.json").is_file():
+        load_results(folder)  # raises the error naming what is missing
+    with output_transaction(folder, owns=MAP_FILES) as staging:
+        names = list(
+            draw_all(
+                staging,
+                lang=lang,
+                basemap=basemap,
+                offline=offline,
+                tianditu_key=tianditu_key,
+                pdf=pdf,
+            )
+        )
+    return {name: folder / name for name in names}
+
+
+def draw_all(
+    folder: Path,
+    *,
+    lang: str = "zh",
+    basemap: str = "none",
+    offline: bool | None = None,
+    tianditu_key: str | None = None,
+    pdf: bool = True,
+) -> dict[str, Path]:
+    """Draw the maps and the report of the results in ``folder`` into the same folder.
+
+    No transaction: :func:`write_all` and :meth:`planning.results.AuditResult.write` call it on
+    their staging folder. Parameters and return value are those of :func:`write_all`.
+    """
     out: dict[str, Path] = {}
     out["gap_map.html"] = render_gap_map(
         folder,

@@ -3,7 +3,10 @@
 A built :class:`~planning.network.graph.WalkNetwork` is written as one ``.npz`` of plain numeric
 arrays: node and edge arrays, the edge geometries as shapely ragged arrays (coordinates +
 offsets), the CRS as WKT and the build report as JSON text. It is keyed on a hash of the inputs
-(file bytes and build parameters), so a re-run with the same inputs starts in seconds.
+(file bytes and build parameters), so a re-run with the same inputs starts in seconds. Beside each
+entry a ``.sha256`` file holds the checksum of its bytes: an entry that is truncated (a disk
+filled up, a copy interrupted) or changed is detected, removed and rebuilt, never trusted and
+never an obstacle to later runs.
 """
 
 from __future__ import annotations
@@ -92,10 +95,48 @@ def save_network(net: WalkNetwork, path: Path) -> None:
     os.close(fd)
     try:
         np.savez(tmp, **arrays)
+        digest = _digest(Path(tmp))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    # The checksum is written last: an entry without one is incomplete and gets rebuilt.
+    checksum = _checksum_path(path)
+    partial = checksum.with_name(f".{checksum.name}.{os.getpid()}.tmp")
+    partial.write_text(digest + "\n", encoding="ascii")
+    os.replace(partial, checksum)
+
+
+def _checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _intact(path: Path) -> bool:
+    """Whether a cache entry's bytes match the checksum written with it."""
+    try:
+        expected = _checksum_path(path).read_text(encoding="ascii").strip()
+        return expected == _digest(path)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _discard(path: Path, why: str) -> None:
+    logger.warning("the cached network %s is %s; it is removed and rebuilt", path, why)
+    for stale in (path, _checksum_path(path)):
+        try:
+            stale.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            logger.warning("could not remove %s (%s)", stale, exc)
 
 
 def read_network(path: Path) -> WalkNetwork:
@@ -148,11 +189,13 @@ def cached(key: str, build: Callable[[], WalkNetwork], use_cache: bool = True) -
     if not use_cache:
         return build()
     path = network_cache_dir() / f"{key}.npz"
+    if path.exists() and not _intact(path):
+        _discard(path, "damaged (truncated, changed or without its checksum)")
     if path.exists():
         try:
             net = read_network(path)
-        except (OSError, ValueError, KeyError) as exc:
-            logger.warning("ignoring unreadable cached network %s (%s)", path, exc)
+        except Exception as exc:  # numpy/zipfile raise many kinds for a damaged file
+            _discard(path, f"unreadable ({type(exc).__name__}: {exc})")
         else:
             net.report.cache_hit = True
             net.report.cache_key = key

@@ -151,16 +151,22 @@ def _pbf_to_xml(path: Path, xml: Path) -> None:
         ) from exc
     # pyosmium objects live only during iteration: three streaming passes
     refs: set[int] = set()
-    for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
-        if isinstance(way, osmium.osm.Way) and "highway" in way.tags:
-            refs.update(n.ref for n in way.nodes)
-    with osmium.SimpleWriter(str(xml)) as writer:
-        for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
-            if node.id in refs:
-                writer.add_node(node)
+    try:
         for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
-            if "highway" in way.tags:
-                writer.add_way(way)
+            if isinstance(way, osmium.osm.Way) and "highway" in way.tags:
+                refs.update(n.ref for n in way.nodes)
+        with osmium.SimpleWriter(str(xml)) as writer:
+            for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+                if node.id in refs:
+                    writer.add_node(node)
+            for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+                if "highway" in way.tags:
+                    writer.add_way(way)
+    except RuntimeError as exc:  # libosmium's "PBF error: …" for a damaged or foreign file
+        raise InputFileError(
+            f"{path}: not a readable OpenStreetMap PBF file ({exc}). Download or export it "
+            "again (Geofabrik, BBBike), or give an .osm XML file."
+        ) from exc
 
 
 def _walk_graph(p: Path, simplify: bool) -> tuple[nx.MultiDiGraph, OsmWays]:

@@ -1,7 +1,9 @@
 """Plain-data form of a review, ``review.json`` and ``review.xlsx`` (审查结果文件).
 
 Every file is written atomically: a temporary file in the same folder, then :func:`os.replace`,
-so a reader never sees half a file and an interrupted run leaves the old file in place.
+so a reader never sees half a file; :meth:`planning.results.Review.write` switches the three files
+in together (:mod:`planning.io.transaction`). Text cells a spreadsheet would read as formulas are
+stored as text, and control characters are dropped (:mod:`planning.io.cells`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pyproj import Transformer
 
 from planning import __version__
 from planning.io import write_atomic
+from planning.io.cells import protect_workbook, xlsx_text
 from planning.review.core import EstateReview, ReviewOutcome
 from planning.vocabulary import ESTATE_STATUSES, RULE_VERDICTS, Lang, label
 
@@ -317,14 +320,14 @@ def write_xlsx(data: dict[str, Any], path: Path, lang: str = "zh") -> None:
 
     def sheet(title: str, header: list[str], rows: list[list[Any]], first: bool = False) -> None:
         ws = wb.active if first and wb.active is not None else wb.create_sheet()
-        ws.title = title
-        ws.append(header)
+        ws.title = xlsx_text(title)
+        ws.append([xlsx_text(value) for value in header])
         for cell in ws[1]:
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         verdict_col = header.index(lab["verdict"]) if lab["verdict"] in header else None
         for row in rows:
-            ws.append(row)
+            ws.append([xlsx_text(value) for value in row])
             if verdict_col is not None and row[verdict_col] in fills:
                 ws.cell(ws.max_row, verdict_col + 1).fill = fills[row[verdict_col]]
         for col, name in enumerate(header, start=1):
@@ -405,4 +408,5 @@ def write_xlsx(data: dict[str, Any], path: Path, lang: str = "zh") -> None:
                           "households_after", "ratio_before", "ratio_after", "flag")],
         share_rows,
     )  # fmt: skip
+    protect_workbook(wb)
     write_atomic(path, wb.save)

@@ -267,10 +267,12 @@ def study_area(
 
     The core is robust against outliers: take the distance of every location from the
     coordinate-wise median; the core is every location within ``3 × the 90th percentile`` of
-    those distances (a city's legitimate extent stays well within that as long as fewer than 10 %
-    of the rows are mis-geocoded). Its convex hull is the core area. A location is then an
-    outlier when it lies farther than ``distance_m`` (default ``settings.outlier_distance_m``)
-    outside that hull and, when a streets layer is given, also outside the streets.
+    those distances, capped at ``20 × their median`` (but not below ``distance_m``). So a few
+    rows 1,000 km away cannot stretch the core even when they are more than 10 % of a small
+    layer, while the towns of a county up to 20 times farther out than the typical estate stay
+    in. Its convex hull is the core area. A location is then an outlier when it lies farther than ``distance_m`` (default
+    ``settings.outlier_distance_m``) outside that hull and, when a streets layer is given, also
+    outside the streets.
     """
     distance = settings.outlier_distance_m if distance_m is None else float(distance_m)
     pts = np.asarray(points.representative_point().values)
@@ -280,7 +282,8 @@ def study_area(
     else:
         centre = np.median(xy, axis=0)
         d = np.hypot(xy[:, 0] - centre[0], xy[:, 1] - centre[1])
-        radius = 3.0 * float(np.quantile(d, 0.9))
+        cap = max(20.0 * float(np.median(d)), distance)  # many rows at one point: no zero cap
+        radius = min(3.0 * float(np.quantile(d, 0.9)), cap)
         core = shapely.convex_hull(shapely.MultiPoint(xy[d <= radius]))
     union = None
     if streets is not None and len(streets):

@@ -360,6 +360,85 @@ CATALOGUE: dict[str, _Entry] = {
         "Add a type column (类型: 街道, 乡镇, 村, 社区).",
         "请添加类型列（街道、乡镇、村、社区）。",
     ),
+    "control_characters": _e(
+        "info",
+        "{count} rows had control characters or terminal escape codes in their text (e.g. in "
+        "{column}); they were removed.",
+        "{count} 行文本含控制字符或终端转义码（例如 {column} 列），已删除这些字符。",
+        "Clean the text in the source file (they often come from copying out of other systems).",
+        "请在源文件中清理这些文本（常见于从其他系统复制的内容）。",
+    ),
+    "coords_combined": _e(
+        "info",
+        "Coordinates were read from the one column {column} holding “{order}” pairs.",
+        "坐标由单列 {column} 读取（每格为“{order_zh}”）。",
+        f"Split it into two columns (经度, 纬度) to make this explicit. Values are taken as "
+        f"WGS-84; from Amap/Tencent or Baidu pass {_GCJ} or {_BD}.",
+        f"可拆分为经度、纬度两列以明确坐标。坐标按 WGS-84 读取；若来自高德/腾讯或百度地图，请指定 {_GCJ} 或 {_BD}。",
+    ),
+    "coords_swapped": _e(
+        "warning",
+        "{count} rows have longitude and latitude swapped (e.g. {example}) and were dropped.",
+        "{count} 行经纬度颠倒（例如 {example}），已剔除。",
+        f"Swap the two values in these rows, or let the tool swap them with "
+        f"{param('fix', 'swapped-coords')}.",
+        f"请对调这些行的经度与纬度，或用 {param('fix', 'swapped-coords')} 自动对调。",
+    ),
+    "coords_swapped_fixed": _e(
+        "info",
+        "{count} rows had longitude and latitude swapped (e.g. {example}); they were swapped back.",
+        "{count} 行经纬度颠倒（例如 {example}），已自动对调。",
+        "Correct the source file so that these rows need no repair.",
+        "请在源文件中更正这些行。",
+    ),
+    "households_implausible": _e(
+        "warning",
+        "{count} estates have an implausible number of households (more than {limit}, e.g. "
+        "{example}); kept as given, but every figure that counts them is suspect.",
+        "{count} 个小区户数不合常理（超过 {limit} 户，例如 {example}），按原值保留，相关统计可能失真。",
+        "Check these rows: a typo, extra digits, or a whole community (社区) entered as one estate.",
+        "请核对这些行：是否录入错误、多打了数字，或把整个社区录为一个小区。",
+    ),
+    "floor_area_implausible": _e(
+        "warning",
+        "{count} facilities have an implausible floor area (建筑面积) for their kind (more than "
+        "{limit} m², e.g. {example}); kept as given.",
+        "{count} 个设施的建筑面积与其类型不符（超过 {limit} ㎡，例如 {example}），按原值保留。",
+        "Check the floor areas (m², not cm² or a sum over several buildings).",
+        "请核对建筑面积（单位为㎡，而非其他单位或多栋合计）。",
+    ),
+    "land_implausible": _e(
+        "warning",
+        "{count} facilities have an implausible land area (用地面积, more than {limit} m², "
+        "e.g. {example}); kept as given.",
+        "{count} 个设施用地面积不合常理（超过 {limit} ㎡，例如 {example}），按原值保留。",
+        "Check the land areas (m², not a whole district).",
+        "请核对用地面积（单位为㎡）。",
+    ),
+    "beds_implausible": _e(
+        "warning",
+        "{count} facilities have an implausible number of {field} ({label}, more than {limit}, "
+        "e.g. {example}); kept as given.",
+        "{count} 个设施的{label}不合常理（超过 {limit} 张，例如 {example}），按原值保留。",
+        "Check the bed counts.",
+        "请核对床位数。",
+    ),
+    "kind_type_not_elderly": _e(
+        "warning",
+        "{count} facilities have a type that is no elderly-care type (e.g. {type}) but a name "
+        "that is (e.g. {name}); they were counted as {kind} by the name.",
+        "{count} 个设施的类型不是养老服务设施（例如 {type}），名称却是（例如 {name}），已按名称计为 {kind}。",
+        "Check these rows: correct the type, or remove facilities that are not for elderly care.",
+        "请核对这些行：更正类型，或删除非养老服务设施。",
+    ),
+    "kind_name_disagrees": _e(
+        "info",
+        "{count} facilities have a type that disagrees with their name (e.g. type {type}, name "
+        "{name}); the type was used ({kind}).",
+        "{count} 个设施的类型与名称不一致（例如类型 {type}、名称 {name}），按类型计（{kind}）。",
+        "Check the type of these facilities.",
+        "请核对这些设施的类型。",
+    ),
     "no_estates": _e(
         "error",
         "No estate is left after dropping unusable rows.",

@@ -147,6 +147,16 @@ class ValidationReport:
         self.rows_kept.update(other.rows_kept)
         self.files.update(other.files)
 
+    def escalate(self, codes: Iterable[str]) -> int:
+        """Turn the warnings with these codes into errors (``strict=True``); return how many."""
+        chosen = set(codes)
+        changed = 0
+        for problem in self.problems:
+            if problem.code in chosen and problem.severity == "warning":
+                problem.severity = "error"
+                changed += 1
+        return changed
+
     def find(self, code: str, layer: str | None = None) -> list[Problem]:
         """Return the problems with ``code`` (optionally of one layer)."""
         return [p for p in self.problems if p.code == code and (layer is None or p.layer == layer)]
