@@ -81,7 +81,10 @@ def _bounded(
     verdict = bounds.verdict(rule.minimum, rule.report_only)
     value = _round(bounds.strict)
     if verdict == "no_data" and np.isfinite(bounds.high):
-        main += f" (between {bounds.low:.4g} and {bounds.high:.4g} depending on unknown data)"
+        if bounds.high - bounds.low > 1e-9:
+            main += f" (between {bounds.low:.4g} and {bounds.high:.4g} depending on unknown data)"
+        else:
+            main += f" ({bounds.high:.4g} if the facilities with unknown attributes count)"
         value = None
     return RuleCheck(
         rule.id, verdict, value, rule.minimum, rule.unit, _detail(main, notes),
