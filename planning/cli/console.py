@@ -103,4 +103,7 @@ def print_summary(
             target = "" if rule["threshold"] is None else f" (target ≥ {rule['threshold']:g}{unit})"
             figure = f"{rule['value']:g}{unit}{target}: {rule['detail']}"
         echo(f"  {VERDICT_WORDS[rule['verdict']]:<14} {rule['rule_id']}: {figure}{evidence}")
+    reported = [r["rule_id"] for r in summary["rules"] if r.get("judges") is False]
+    if reported:  # why each: summary.json "basis" and `eldercare rules show`
+        echo(f"  No verdict, figure only 仅报告 (see `rules show`): {', '.join(reported)}")
     echo(f"Outputs in {out}: " + ", ".join(sorted(files)))
