@@ -1,21 +1,21 @@
 """Small OSM XML files for tests, and osmnx's own ``walk`` filter applied to a file's ways.
 
-``OsmFile`` lays nodes on a local metre grid around a point in Shanghai and writes ways with
-tags. ``osmnx_walk_ways`` evaluates the Overpass filter osmnx sends for ``network_type="walk"``
+``OsmFile`` lays nodes out in metres (UTM 51N, central Shanghai) and writes ways with tags. ``osmnx_walk_ways`` evaluates the Overpass filter osmnx sends for ``network_type="walk"``
 (taken from osmnx itself) on every way, clause by clause, so tests can compare the ways this
 package keeps with the ways osmnx would download.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LAT0, LON0 = 31.23, 121.47
-_M_PER_DEG_LAT = 111_320.0
+#: Nodes are laid out in metres from this point of UTM zone 51N (central Shanghai), so a network
+#: built in EPSG:32651 has exactly the lengths the test wrote down.
+CRS = "EPSG:32651"
+X0, Y0 = 350_000.0, 3_456_000.0
 
 
 @dataclass
@@ -36,8 +36,8 @@ class OsmFile:
     def write(self, path: Path, generator: str = "test") -> Path:
         root = ET.Element("osm", version="0.6", generator=generator)
         for node_id, (x, y, tags) in self.nodes.items():
-            lat, lon = lonlat(x, y)[::-1]
-            el = ET.SubElement(root, "node", id=str(node_id), lat=f"{lat:.9f}", lon=f"{lon:.9f}")
+            lon, lat = lonlat(x, y)
+            el = ET.SubElement(root, "node", id=str(node_id), lat=f"{lat:.10f}", lon=f"{lon:.10f}")
             for k, v in tags.items():
                 ET.SubElement(el, "tag", k=k, v=v)
         for way_id, refs, tags in self.ways:
@@ -49,11 +49,17 @@ class OsmFile:
         ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
         return path
 
+    def points(self, *node_ids: int) -> list[tuple[float, float]]:
+        """Projected (EPSG:32651) coordinates of nodes."""
+        return [(X0 + self.nodes[i][0], Y0 + self.nodes[i][1]) for i in node_ids]
+
 
 def lonlat(x: float, y: float) -> tuple[float, float]:
-    """Longitude and latitude of a point x metres east and y metres north of the origin."""
-    lat = LAT0 + y / _M_PER_DEG_LAT
-    lon = LON0 + x / (_M_PER_DEG_LAT * math.cos(math.radians(LAT0)))
+    """Longitude and latitude of the point x metres east and y metres north of (X0, Y0)."""
+    from pyproj import Transformer
+
+    to_wgs84 = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs84.transform(X0 + x, Y0 + y)
     return lon, lat
 
 
