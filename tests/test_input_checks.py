@@ -207,3 +207,22 @@ def test_the_command_line_has_strict_and_fix(tmp_path: Path, capsys):
     assert "--fix swapped-coords" in capsys.readouterr().out
     assert main(["validate", "--estates", str(path), "--strict"]) == 2
     assert main(["validate", "--estates", str(path), "--fix", "swapped-coords", "--strict"]) == 0
+
+
+def test_northing_first_columns_of_chinese_surveying(tmp_path: Path):
+    to_gk = Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True)
+    rows = []
+    for row in GOOD_ROWS:
+        name, lon, lat, households = row.split(",")
+        east, north = to_gk.transform(float(lon), float(lat))
+        rows.append(f"{name},{north:.2f},{east:.2f},{households}")  # X = north (测量坐标系)
+    inputs = load(estates_csv(tmp_path, rows, header="小区名称,X坐标,Y坐标,户数"), crs="EPSG:4547")
+    assert inputs.report.usable
+    note = only(inputs.report, "coords_northing_first")
+    assert "X坐标/Y坐标" in note.message
+    back = Transformer.from_crs(inputs.crs, "EPSG:4326", always_xy=True)
+    lon, lat = back.transform(
+        inputs.estates.geometry.x.to_numpy(), inputs.estates.geometry.y.to_numpy()
+    )
+    assert lon == pytest.approx([float(r.split(",")[1]) for r in GOOD_ROWS], abs=1e-7)
+    assert lat == pytest.approx([float(r.split(",")[2]) for r in GOOD_ROWS], abs=1e-7)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pyproj
+import shapely
 
 from planning.io.points import convert_to_wgs84
 from planning.io.readers import RawTable
@@ -61,6 +63,29 @@ def _source_crs(
     return source
 
 
+def _inside_share(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> float:
+    """Share of the points that fall within ``crs``'s area of use (1° of margin)."""
+    area = crs.area_of_use
+    if area is None or not len(x):
+        return 1.0
+    with np.errstate(all="ignore"):
+        lon, lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
+    inside = (
+        (lon >= area.west - 1) & (lon <= area.east + 1)
+        & (lat >= area.south - 1) & (lat <= area.north + 1)
+    )  # fmt: skip
+    return float(np.mean(inside))
+
+
+def _northing_first(geoms: gpd.GeoSeries, crs: pyproj.CRS) -> bool:
+    """Whether projected x/y columns hold northing, easting (the points fit only swapped)."""
+    if not crs.is_projected:
+        return False
+    points = geoms[geoms.notna()]
+    x, y = points.x.to_numpy(dtype=float), points.y.to_numpy(dtype=float)
+    return _inside_share(x, y, crs) < 0.5 and _inside_share(y, x, crs) > 0.9
+
+
 def layer_geometry(
     layer: str,
     raw: RawTable,
@@ -81,7 +106,7 @@ def layer_geometry(
     report : ValidationReport
         Receives ``no_geometry``, ``crs_missing``, ``xy_needs_crs`` (errors),
         ``crs_ignored``, ``coords_ignored`` (warnings), ``coords_assumed_wgs84``,
-        ``coords_combined`` and ``coords_converted`` (notes).
+        ``coords_combined``, ``coords_northing_first`` and ``coords_converted`` (notes).
     file : str
         The name messages use for the layer.
     coords : {None, "wgs84", "gcj02", "bd09"}
@@ -104,6 +129,12 @@ def layer_geometry(
     geoms = gpd.GeoSeries(frame.geometry.values, index=frame.index, crs=source)
     if source is None:
         return geoms
+    if raw.xy is not None and not raw.xy.geographic and _northing_first(geoms, source):
+        # Chinese surveying writes X for the northing and Y for the easting (测量坐标系).
+        geoms = geoms.map(lambda g: None if g is None else shapely.Point(g.y, g.x))
+        geoms = gpd.GeoSeries(geoms, index=frame.index, crs=source)
+        report.add("coords_northing_first", file=file, layer=layer, count=n, x=raw.xy.x,
+                   y=raw.xy.y, crs=source.to_string())  # fmt: skip
     result = convert_to_wgs84(geoms, coords)
     if result.outcome == "ignored":
         report.add(

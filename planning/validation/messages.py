@@ -376,6 +376,14 @@ CATALOGUE: dict[str, _Entry] = {
         f"WGS-84; from Amap/Tencent or Baidu pass {_GCJ} or {_BD}.",
         f"可拆分为经度、纬度两列以明确坐标。坐标按 WGS-84 读取；若来自高德/腾讯或百度地图，请指定 {_GCJ} 或 {_BD}。",
     ),
+    "coords_northing_first": _e(
+        "info",
+        "Columns {x}/{y} hold northing/easting (X north, as Chinese surveying writes it): the "
+        "points fit {crs} only that way round, so they were read so.",
+        "坐标列 {x}/{y} 为北坐标/东坐标（测量坐标系 X 为北向），按此顺序才落在 {crs} 范围内，已按此读取。",
+        "Name the columns 北坐标/东坐标 or give easting first to make this explicit.",
+        "可将列名写为北坐标/东坐标，或把东坐标放在前面。",
+    ),
     "coords_swapped": _e(
         "warning",
         "{count} rows have longitude and latitude swapped (e.g. {example}) and were dropped.",
