@@ -1,6 +1,7 @@
 """End-to-end audit of the hand-computed mini city: every output figure is checked."""
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -188,3 +189,87 @@ def test_common_options_work_after_the_command(capsys):
     assert main(["--lang", "en", "rules", "show", "daye"]) == 0
     assert capsys.readouterr().out == english
     assert main(["rules", "list", "-q"]) == 0
+
+
+# Nearest facility at any distance (不限距离): the walk of the largest circle's kinds, up to the
+# search radius. E6 is outside the circle (F2 at 50 + 990 + 30 = 1,070 m); E4's nearest is F2
+# at 930 m (F1 is 2,130 m on foot over the bridge); the others as in EXPECTED.
+ANY_DISTANCE = {
+    "E1": ("F1", 180.0),
+    "E2": ("F1", 480.0),
+    "E3": ("F3", 370.0),
+    "E4": ("F2", 930.0),
+    "E5": ("F2", 80.0),
+    "E6": ("F2", 1070.0),
+}
+
+
+def test_nearest_facility_at_any_distance_in_every_output(audit_dir):
+    table = pd.read_csv(audit_dir / "estates.csv", encoding="utf-8-sig").set_index("estate_id")
+    names = {"F1": "南一日间照料中心", "F2": "北岸街道综合养老服务中心", "F3": "南岸养老院"}
+    for estate_id, (facility, walk) in ANY_DISTANCE.items():
+        row = table.loc[estate_id]
+        assert row["nearest_any_id"] == facility, estate_id
+        assert row["nearest_any_name"] == names[facility], estate_id
+        assert row["walk_any_m"] == pytest.approx(walk, abs=0.01), estate_id
+    assert _na(table.loc["E6", "walk_m"])  # coverage still uses the circle
+    assert table["reachable"].all()
+    assert table["unreachable_reason"].isna().all()
+    layer = gpd.read_file(audit_dir / "results.gpkg", layer="estates").set_index("estate_id")
+    assert layer.loc["E6", "walk_any_m"] == pytest.approx(1070.0, abs=0.01)
+    sheet = pd.read_excel(audit_dir / "audit.xlsx", sheet_name="小区").set_index("小区编号")
+    assert sheet.loc["E6", "不限距离步行距离(m)"] == pytest.approx(1070.0, abs=0.01)
+    assert sheet.loc["E6", "不限距离最近设施名称"] == names["F2"]
+    gaps = json.loads((audit_dir / "summary.json").read_text(encoding="utf-8"))["totals"][
+        "uncovered_by_distance"
+    ]
+    # 1–1.5 km, 1.5–2 km, 2–3 km, beyond 3 km: only E6 (600 households) is uncovered
+    assert [(b["from_m"], b["to_m"], b["households"]) for b in gaps["bands"]] == [
+        (1000, 1500, 600),
+        (1500, 2000, 0),
+        (2000, 3000, 0),
+        (3000, None, 0),
+    ]
+    assert gaps["uncovered_households"] == 600
+    assert gaps["unreachable"] == {"estates": 0, "households": 0}
+
+
+def test_search_radius_option(tmp_path):
+    gpkg = write_minicity(tmp_path)
+    out = tmp_path / "radius"
+    assert main([*cli_args("audit", gpkg, out), "--search-radius-m", "1050"]) == 0
+    table = pd.read_csv(out / "estates.csv", encoding="utf-8-sig").set_index("estate_id")
+    assert _na(table.loc["E6", "walk_any_m"])  # 1,070 m is beyond 1,050 m
+    assert table.loc["E4", "walk_any_m"] == pytest.approx(930.0, abs=0.01)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["parameters"]["search_radius_m"] == 1050.0
+    bands = summary["totals"]["uncovered_by_distance"]["bands"]
+    assert [(b["from_m"], b["to_m"], b["households"]) for b in bands] == [
+        (1000, 1050, 0),
+        (1050, None, 600),
+    ]
+
+
+def test_gap_map_popup_shows_the_any_distance_walk(audit_dir):
+    """The popup line 最近设施(不限距离) gives E6's real 1,070 m (beyond the 1,000 m circle)."""
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from planning.maps.labels import text
+
+    ids = pd.read_csv(audit_dir / "estates.csv", encoding="utf-8-sig")["estate_id"].tolist()
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(chromium), args=["--headless", "--no-sandbox"]
+        )
+        page = browser.new_page()
+        page.goto((audit_dir / "gap_map.html").as_uri())
+        page.wait_for_function("window.gapMap && window.gapMap.ready === true")
+        page.evaluate(f"window.gapMap.go({ids.index('E6')})")
+        row = page.locator('.leaflet-popup-content tr[data-key="walk_any"]')
+        row.wait_for()
+        label, value = row.locator("td.k").inner_text(), row.locator("td.v").inner_text()
+        browser.close()
+    assert label == text("nearest_any", "zh")
+    assert value == "1,070 m · 北岸街道综合养老服务中心"
