@@ -9,6 +9,7 @@ what a finished unit was computed from, so a re-run skips it while nothing chang
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,18 @@ class NetworkSource:
         return f"{sorted(files.items())}|{self.layer}|{self.barriers_layer}"
 
 
+@dataclass(frozen=True)
+class StagedNetwork:
+    """A unit's network clip written to shared storage by the client, read by the worker.
+
+    Keeps the clips out of the task graph: the scheduler holds a path, not megabytes of
+    geometry, and a task rescheduled after a lost worker reads the same file again.
+    """
+
+    path: Path
+    barriers: gpd.GeoDataFrame | None = None
+
+
 @dataclass
 class UnitJob:
     """Everything one unit's task needs; pickled to a Dask worker.
@@ -85,7 +98,7 @@ class UnitJob:
 
     unit: Unit
     inputs: Inputs
-    network: WalkNetwork | NetworkSource
+    network: WalkNetwork | NetworkSource | StagedNetwork
     region: BaseGeometry
     choices: AuditChoices
     estate_rows: IntArray
@@ -108,6 +121,8 @@ class UnitJob:
             digest.update(b"-" if frame is None else frame_hash(frame).encode())
         digest.update(self.region.wkb)
         net = self.network
+        if isinstance(net, StagedNetwork):
+            raise TypeError("hash a job before staging its network")
         if isinstance(net, NetworkSource):
             digest.update(net.fingerprint().encode())
         else:
@@ -115,6 +130,17 @@ class UnitJob:
                 digest.update(np.ascontiguousarray(array).tobytes())
         digest.update(self.estate_rows.tobytes() + self.facility_rows.tobytes())
         return digest.hexdigest()
+
+
+def stage(job: UnitJob, folder: Path) -> UnitJob:
+    """Return the job with its network clip written under ``folder`` (shared storage)."""
+    from planning.network.cache import save_network
+
+    if not isinstance(job.network, WalkNetwork):
+        return job
+    path = Path(folder) / f"{job.key}.network.npz"
+    save_network(job.network, path)
+    return dataclasses.replace(job, network=StagedNetwork(path, job.network.barrier_polygons))
 
 
 def worker_settings() -> dict[str, Any]:

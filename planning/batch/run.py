@@ -26,7 +26,7 @@ import pandas as pd
 
 from planning._errors import OptionError, param
 from planning.batch.cluster import connect, dashboard_link
-from planning.batch.jobs import UnitJob
+from planning.batch.jobs import UnitJob, stage
 from planning.batch.ledger import Ledger
 from planning.batch.plan import Plan
 from planning.batch.province import Province, gather_province
@@ -221,7 +221,7 @@ def _measure(plan: Plan, opts: _Options, client: Client, ledger: Ledger, say: _R
             say("resumed", uid, "inputs unchanged since the last run: skipped")
         else:
             ledger.units.setdefault(uid, {})["pending_hash"] = digest
-            todo.append(job)
+            todo.append(stage(job, state))
     if not todo:
         return resumed
     futures = _submit_measures(client, todo, state, opts.retries)

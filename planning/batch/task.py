@@ -14,6 +14,7 @@ an out-of-memory kill) is retried by Dask.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import time
@@ -31,7 +32,7 @@ from planning import settings
 from planning._errors import PlanningError
 from planning.api import audit, load_network, network_summary
 from planning.audit.provision import Provision
-from planning.batch.jobs import NetworkSource, UnitJob
+from planning.batch.jobs import NetworkSource, StagedNetwork, UnitJob
 from planning.batch.units import clip_network
 from planning.io import write_atomic
 from planning.results import AuditResult
@@ -138,6 +139,12 @@ def emit(kind: str, unit_id: str, **data: Any) -> None:
 
 
 def _network(job: UnitJob) -> networks.WalkNetwork:
+    if isinstance(job.network, StagedNetwork):
+        from planning.network.cache import read_network
+
+        net = read_network(job.network.path)
+        net.barrier_polygons = job.network.barriers
+        return net
     if isinstance(job.network, NetworkSource):
         source = job.network
         net = load_network(
@@ -222,7 +229,11 @@ def measure_unit(job: UnitJob, state_dir: str) -> UnitMeasure | UnitFailure:
     except PlanningError as error:
         emit("failed", unit_id, message=error.raw_message)
         return UnitFailure(unit_id, error.raw_message, type(error).__name__)
-    save_pickle(audit_path(Path(state_dir), job.key), (job.unit, job.core_facility, result))
+    # The unit's folder is written from its edges table; the network itself stays behind.
+    kept = dataclasses.replace(
+        result, network=networks.WalkNetwork([], [], [], [], [], [], net.crs)
+    )
+    save_pickle(audit_path(Path(state_dir), job.key), (job.unit, job.core_facility, kept))
     streets = result.streets
     keep = [c for c in ("street_id", "name", "county") if c in streets.columns]
     return UnitMeasure(
