@@ -180,6 +180,15 @@ RULE_BASES: Words = MappingProxyType(
     }
 )
 
+#: Status of a siting answer (选址求解状态): whether its bound proves it.
+SOLVE_STATUSES: Words = MappingProxyType(
+    {
+        "optimal": ("已证明最优", "proven optimal"),
+        "time_limit": ("未证明最优（达到时限）", "not proven (time limit reached)"),
+        "heuristic": ("启发式，未证明", "heuristic, not proven"),
+    }
+)
+
 
 def label(words: Words, code: str, lang: Lang = "zh") -> str:
     """Return the display name of ``code`` in ``lang`` (the code itself when unknown).

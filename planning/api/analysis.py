@@ -112,6 +112,8 @@ def site(
     tier: str | None = None,
     time_limit_s: float = 60.0,
     method: SitingMethod = "auto",
+    min_spacing_m: float | None = None,
+    one_centre_per_street: bool | None = None,
 ) -> SitingResult:
     """Propose sites for new centres (选址) that raise service-circle coverage.
 
@@ -125,17 +127,20 @@ def site(
         Fewest centres reaching this household share, e.g. 0.95 (set cover).
     candidates : path or (Geo)DataFrame, optional
         Candidate sites (vacant lots, idle public buildings 闲置用房) with optional
-        ``candidate_id``, ``required``/``excluded`` flags; a grid over uncovered estates when None.
+        ``candidate_id``, ``name``, ``required``/``excluded`` flags and their own floor area
+        (``floor_m2`` / 建筑面积, capping the households each serves); a grid over uncovered
+        estates when None.
     candidates_layer, coords : optional
         Layer of a multi-layer candidates file; lon/lat system of a candidates table.
-    kind, floor_m2, spacing_m, tier, time_limit_s, method
+    kind, floor_m2, spacing_m, tier, time_limit_s, method, min_spacing_m, one_centre_per_street
         See :class:`~planning.siting.SitingOptions`.
 
     Returns
     -------
     SitingResult
-        ``.proposals`` (ranked), ``.summary`` (before/after), ``.audit`` (the audit with the
-        proposals, for ``write``/``explore``).
+        ``.proposals`` (ranked), ``.summary`` (before/after; ``status``, ``bound`` and ``gap``
+        say whether the answer is proven), ``.audit`` (the audit with the proposals, for
+        ``write``/``explore``).
     """
     if not isinstance(result, AuditResult):
         raise OptionError(
@@ -150,6 +155,8 @@ def site(
         tier=tier,
         time_limit_s=time_limit_s,
         method=method,
+        min_spacing_m=min_spacing_m,
+        one_centre_per_street=one_centre_per_street,
     )
     frame = None
     if candidates is not None:

@@ -178,26 +178,14 @@ def _site(args: argparse.Namespace, spec: ProjectSpec, console: Console) -> int:
         tier=args.tier,
         time_limit_s=args.time_limit,
         method=args.method,
+        min_spacing_m=args.min_spacing_m,
+        one_centre_per_street=args.one_centre_per_street,
     )
     sited.write(spec.out, lang=args.lang, basemap=spec.basemap, progress=console)
     if not args.quiet:
-        summary = sited.summary
-        print(
-            f"Proposed {summary['selected']} {summary['kind']} site(s) from "
-            f"{summary['candidates']} candidates ({summary['candidate_source']}); "
-            f"{summary['method']} {summary['status']}, optimality gap {summary['gap']:.2%}."
-        )
-        print(
-            f"{summary['tier']} household coverage 户数覆盖率: {summary['before']['coverage']:.1%} → "
-            f"{summary['after']['coverage']:.1%}"
-        )
-        for row in sited.proposals.itertuples():
-            print(
-                f"  #{row.rank} {row.candidate_id} ({row.lon:.5f}, {row.lat:.5f}): "
-                f"+{row.households_new} households, {row.estates_newly_covered} estates, "
-                f"cumulative {row.cumulative_coverage:.1%}"
-            )
-        print(f"Outputs in {spec.out}: proposals.csv, results.gpkg (layer proposals), gap_map.html")
+        from planning.cli.siting import print_siting
+
+        print_siting(sited.summary, sited.proposals, spec.out, args.lang)
     return 0
 
 
@@ -354,7 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_input_arguments(p)
     add_network_arguments(p)
     p.add_argument(
-        "--candidates", help="candidate sites (points): vacant lots, idle public buildings"
+        "--candidates",
+        help="candidate sites (points or buildings): vacant lots, idle public buildings 闲置用房; "
+        "a floor_m2 (建筑面积) column caps the households each can serve",
     )
     p.add_argument("--candidates-layer", help="layer of the candidates file")
     goal = p.add_mutually_exclusive_group(required=True)
@@ -388,6 +378,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-limit", type=float, default=60.0, help="solver time limit in seconds (default 60)"
     )
     p.add_argument("--method", choices=["auto", "milp", "greedy"], default="auto")
+    p.add_argument(
+        "--min-spacing-m",
+        type=float,
+        metavar="M",
+        help="minimum straight-line distance between new centres (最小间距, metres)",
+    )
+    p.add_argument(
+        "--one-centre-per-street",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a new street centre in every street without one (default: with --kind street_centre)",
+    )
     p.set_defaults(func=_cmd_site)
 
     p = add_with_common("sample", help="write the synthetic sample district 示例区 (合成示例数据)")

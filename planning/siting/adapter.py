@@ -3,16 +3,17 @@
 The GeoDataFrame adapter of :mod:`planning.siting`.
 
 Demand is the estates (weighted by households), measured from their gates on the walking network;
-candidates come from a file (vacant lots, idle public buildings 闲置国有资产) or are generated on the
-network over uncovered estates. Estates already inside the service circle of an existing facility
-of the chosen kind add nothing when covered again.
+candidates come from a file (vacant lots, idle public buildings 闲置用房, each with its own floor
+area if known) or are generated on a grid over uncovered estates (:mod:`planning.siting.sites`).
+Estates already inside the service circle of an existing facility of the chosen kind add nothing
+when covered again. A floor area caps the households a new centre serves (capacitated); a minimum
+spacing keeps new centres apart (straight-line distance in the project's metric CRS).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 import geopandas as gpd
@@ -24,10 +25,18 @@ from planning import network
 from planning._errors import InputDataError, OptionError, param
 from planning._options import check_choice, check_number
 from planning.audit import Audit
-from planning.siting.candidates import grid_candidates
 from planning.siting.core import maximal_coverage, set_cover
 from planning.siting.greedy import greedy_maximal_coverage
 from planning.siting.problem import SitingSolution
+from planning.siting.sites import (
+    candidate_capacity,
+    generated_candidates,
+    prepared_candidates,
+    read_candidates,
+    spacing_conflicts,
+)
+
+__all__ = ["SitingOptions", "SitingOutcome", "read_candidates", "site_centres"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +62,9 @@ class SitingOptions:
     kind : {"community_station", "street_centre"}
         Kind of the new centres; decides which service-circle tier they serve.
     floor_m2 : float or None
-        Floor area of each new centre; caps the households it serves (capacitated).
+        Floor area of each new centre (m²); caps the households it serves (capacitated:
+        floor area × 100 / the ruleset's m² per 100 households). Candidates with their own floor
+        area (a ``floor_m2`` / 建筑面积 column) use theirs; this fills the blanks.
     spacing_m : float
         Grid spacing of generated candidates (m).
     tier : str or None
@@ -63,7 +74,11 @@ class SitingOptions:
     method : {"auto", "milp", "greedy"}
         ``auto`` uses the exact MILP unless the instance is very large.
     one_centre_per_street : bool or None
-        At most one new street centre per street without one (default: for street centres).
+        At least one new street centre in each street without one (default: for street
+        centres).
+    min_spacing_m : float or None
+        Minimum straight-line distance between any two proposed centres (required ones
+        included), in metres of the project's metric CRS (最小间距).
 
     Examples
     --------
@@ -84,6 +99,7 @@ class SitingOptions:
     time_limit_s: float = 60.0
     method: SitingMethod = "auto"
     one_centre_per_street: bool | None = None
+    min_spacing_m: float | None = None
 
     def __post_init__(self) -> None:
         if (self.n_new is None) == (self.target_coverage is None):
@@ -111,6 +127,8 @@ class SitingOptions:
             check_number("floor_m2", self.floor_m2, unit=" m²")
         check_number("spacing_m", self.spacing_m, low=10.0, unit=" m")
         check_number("time_limit_s", self.time_limit_s, unit=" s")
+        if self.min_spacing_m is not None:
+            check_number("min_spacing_m", self.min_spacing_m, unit=" m")
 
 
 @dataclass
@@ -133,122 +151,6 @@ class SitingOutcome:
     summary: dict[str, Any]
 
 
-def read_candidates(
-    path: Path | str | pd.DataFrame,
-    *,
-    layer: str | None = None,
-    crs: Any,
-    coords: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read candidate sites (候选点: vacant lots, idle public buildings) as points in ``crs``.
-
-    Parameters
-    ----------
-    path : path, GeoDataFrame or DataFrame
-        GeoPackage, Shapefile, GeoJSON, CSV or XLSX (with lon/lat columns), or a frame (not
-        modified).
-    layer : str, optional
-        Layer or sheet.
-    crs : CRS-like
-        The project's metric CRS.
-    coords : {None, "wgs84", "gcj02", "bd09"}
-        System of longitude/latitude, converted to WGS-84 by the one point reader
-        (:func:`planning.io.points.locate`; projected data is left as it is).
-
-    Returns
-    -------
-    GeoDataFrame
-        With ``candidate_id`` (from an id column, else generated), ``required`` and ``excluded``.
-    """
-    from planning.io import read_table
-    from planning.io.points import locate
-
-    if isinstance(path, pd.DataFrame):
-        kind = "GeoDataFrame" if isinstance(path, gpd.GeoDataFrame) else "DataFrame"
-        name = f"candidates ({kind})"
-        frame = locate(path, coords, name=name)
-    else:
-        name = str(path)
-        frame = locate(read_table(path, layer)[0], coords, name=name)
-    if frame.geometry.isna().all():
-        raise InputDataError(
-            f"{name}: candidate sites need geometry or lon/lat columns (经度/纬度); none found."
-        )
-    empty = frame.geometry.isna() | frame.geometry.is_empty
-    if empty.any():
-        rows = (np.flatnonzero(empty.to_numpy()) + 1).tolist()
-        raise InputDataError(
-            f"{name}: candidate row(s) {rows[:10]} have no location; fix or delete them."
-        )
-    frame = frame.to_crs(crs)
-    lower = {str(c).lower(): c for c in frame.columns}
-    id_column = next(
-        (lower[c] for c in ("candidate_id", "id", "编号", "候选点编号") if c in lower), None
-    )
-    out = gpd.GeoDataFrame(
-        {
-            "candidate_id": frame[id_column].astype(str)
-            if id_column
-            else [f"C{i + 1:04d}" for i in range(len(frame))],
-            "name": frame[lower["name"]].astype(str) if "name" in lower else "",
-        },
-        geometry=frame.geometry.representative_point().to_numpy(),
-        crs=frame.crs,
-    )
-    for flag, names in (("required", ("required", "必选")), ("excluded", ("excluded", "排除"))):
-        column = next((lower[n] for n in names if n in lower), None)
-        values = frame[column] if column else pd.Series([False] * len(frame))
-        out[flag] = (
-            values.astype(str)
-            .str.strip()
-            .str.lower()
-            .isin(["1", "true", "yes", "y", "是"])
-            .to_numpy()
-        )
-    return out
-
-
-def _candidate_frame(
-    candidates: gpd.GeoDataFrame | None, result: Audit, options: SitingOptions, tier_name: str
-) -> gpd.GeoDataFrame:
-    crs = result.estates.crs
-    if candidates is not None:
-        frame = candidates.to_crs(crs).reset_index(drop=True).copy()
-        if "candidate_id" not in frame:
-            frame["candidate_id"] = [f"C{i + 1:04d}" for i in range(len(frame))]
-        for flag in ("required", "excluded"):
-            frame[flag] = frame[flag].fillna(False).astype(bool) if flag in frame else False
-        frame["source"] = "file"
-        return frame
-    uncovered = result.estates[~result.estates[f"covered_{tier_name}"].astype(bool)]
-    pts = uncovered.geometry.representative_point()
-    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]) if len(pts) else np.zeros((0, 2))
-    centres = grid_candidates(xy, options.spacing_m)
-    return gpd.GeoDataFrame(
-        {
-            "candidate_id": [f"G{i + 1:04d}" for i in range(len(centres))],
-            "required": False,
-            "excluded": False,
-            "source": "grid",
-        },
-        geometry=gpd.points_from_xy(centres[:, 0], centres[:, 1]) if len(centres) else [],
-        crs=crs,
-    )
-
-
-def _capacity(result: Audit, options: SitingOptions, n: int) -> np.ndarray | None:
-    if options.floor_m2 is None:
-        return None
-    rule = result.ruleset.floor_area_rule("existing") or result.ruleset.floor_area_rule("new")
-    if rule is None or not rule.minimum:
-        raise InputDataError(
-            f"{param('floor_m2')} needs a floor-area rule to turn m² into households, and "
-            f"ruleset {result.ruleset.id} has none; leave {param('floor_m2')} out or choose "
-            "another ruleset."
-        )
-    return np.full(n, options.floor_m2 * 100.0 / rule.minimum)
-
-
 def site_centres(
     result: Audit,
     options: SitingOptions,
@@ -261,10 +163,11 @@ def site_centres(
     result : Audit
         The audit of the same inputs (existing coverage, tiers, ruleset, walking network).
     options : SitingOptions
-        ``n_new`` (maximal coverage) or ``target_coverage`` (fewest centres), kind, capacity.
+        ``n_new`` (maximal coverage) or ``target_coverage`` (fewest centres), kind, capacity,
+        spacing.
     candidates : GeoDataFrame, optional
-        Candidate sites with optional ``candidate_id``, ``required`` and ``excluded`` columns;
-        generated on a grid over uncovered estates when None.
+        Candidate sites with optional ``candidate_id``, ``name``, ``required``, ``excluded`` and
+        ``floor_m2`` columns; generated on a grid over uncovered estates when None.
 
     Returns
     -------
@@ -282,7 +185,11 @@ def site_centres(
         )
     tier = max(tiers, key=lambda t: t.distance_m)
     estates = result.estates
-    frame = _candidate_frame(candidates, result, options, tier.name)
+    covered_before = estates[f"covered_{tier.name}"].to_numpy(bool)
+    if candidates is not None:
+        frame = prepared_candidates(candidates, estates.crs)
+    else:
+        frame = generated_candidates(estates, ~covered_before, options.spacing_m)
     snaps = network.snap(net, frame.geometry)
     if (~snaps.ok).any():
         logger.info(
@@ -303,24 +210,22 @@ def site_centres(
         shape=(len(estates), len(frame)),
     )
     weights = estates["households"].to_numpy(float)
-    covered_before = estates[f"covered_{tier.name}"].to_numpy(bool)
-    capacity = _capacity(result, options, len(frame))
-    per_street = options.one_centre_per_street
-    if per_street is None:
-        per_street = options.kind == "street_centre"
-    group = groups_required = None
-    if per_street and options.kind == "street_centre":
-        streets = result.streets
-        without = streets.loc[~streets["has_street_centre"].astype(bool), "street_id"].tolist()
-        if without and streets.geometry.notna().any():
-            joined = gpd.sjoin(
-                frame[["geometry"]],
-                streets[["street_id", "geometry"]],
-                how="left",
-                predicate="within",
-            )
-            group = joined[~joined.index.duplicated()]["street_id"].tolist()
-            groups_required = [s for s in without if s in set(group)]
+    rule = result.ruleset.floor_area_rule("existing") or result.ruleset.floor_area_rule("new")
+    capacity, floor = candidate_capacity(
+        frame["floor_m2"].to_numpy(float) if "floor_m2" in frame else None,
+        options.floor_m2,
+        rule.minimum if rule is not None else None,
+        result.ruleset.id,
+        frame["candidate_id"].astype(str).to_numpy(),
+    )
+    if floor is not None:
+        frame["floor_m2"] = floor
+        frame["capacity_households"] = capacity
+    conflicts = None
+    if options.min_spacing_m is not None:
+        xy = np.column_stack([frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()])
+        conflicts = spacing_conflicts(xy, options.min_spacing_m)
+    group, groups_required = _street_groups(result, options, frame)
     common: dict[str, Any] = {
         "already_covered": covered_before,
         "required": frame["required"].to_numpy(bool),
@@ -328,6 +233,7 @@ def site_centres(
         "capacity_households": capacity,
         "group": group,
         "groups_required": groups_required,
+        "conflicts": conflicts,
         "time_limit_s": options.time_limit_s,
     }
     method = options.method
@@ -338,17 +244,58 @@ def site_centres(
     elif method == "greedy":
         solved = greedy_maximal_coverage(
             coverage, weights, options.n_new or 0, already_covered=covered_before,
-            required=common["required"], excluded=common["excluded"], time_limit_s=options.time_limit_s,
+            required=common["required"], excluded=common["excluded"], conflicts=conflicts,
+            time_limit_s=options.time_limit_s,
         )  # fmt: skip
     else:
         solved = maximal_coverage(coverage, weights, options.n_new or 0, **common)
 
-    proposals = _proposals(frame, solved, coverage, estates, covered_before, tier.name, options)
+    proposals = _proposals(frame, solved, coverage, estates, covered_before, options)
+    summary = _summary(result, options, tier, frame, solved, proposals, covered_before)
+    summary["min_spacing_pairs"] = None if conflicts is None else len(conflicts)
+    return SitingOutcome(proposals, solved, summary)
+
+
+def _street_groups(
+    result: Audit, options: SitingOptions, frame: gpd.GeoDataFrame
+) -> tuple[list[Any] | None, list[Any] | None]:
+    """Street of each candidate and the streets that need a new street centre."""
+    per_street = options.one_centre_per_street
+    if per_street is None:
+        per_street = options.kind == "street_centre"
+    if not (per_street and options.kind == "street_centre"):
+        return None, None
+    streets = result.streets
+    without = streets.loc[~streets["has_street_centre"].astype(bool), "street_id"].tolist()
+    if not without or not streets.geometry.notna().any():
+        return None, None
+    joined = gpd.sjoin(
+        frame[["geometry"]], streets[["street_id", "geometry"]], how="left", predicate="within"
+    )
+    group = joined[~joined.index.duplicated()]["street_id"].tolist()
+    return group, [s for s in without if s in set(group)]
+
+
+def _summary(
+    result: Audit,
+    options: SitingOptions,
+    tier: Any,
+    frame: gpd.GeoDataFrame,
+    solved: SitingSolution,
+    proposals: gpd.GeoDataFrame,
+    covered_before: np.ndarray,
+) -> dict[str, Any]:
+    """Return what ``summary.json`` records under ``siting`` (the console prints the same)."""
+    estates = result.estates
+    weights = estates["households"].to_numpy(float)
     total = float(weights.sum())
-    covered_after = covered_before.copy()
-    if len(solved.selected):
-        covered_after |= np.asarray(coverage[:, solved.selected].sum(axis=1)).ravel() > 0
-    summary = {
+    before = float(weights[covered_before].sum())
+    after = before + float(proposals["households_new"].sum()) if len(proposals) else before
+    capacitated = "capacity_households" in frame
+    caps = frame["capacity_households"].to_numpy(float) if capacitated else np.zeros(0)
+    ok_before = int((estates["verdict"] == "ok").sum())
+    new_ok = int(proposals["estates_compliant_new"].sum()) if len(proposals) else 0
+    return {
         "kind": options.kind,
         "tier": tier.name,
         "distance_m": tier.distance_m,
@@ -358,26 +305,30 @@ def site_centres(
         "candidates": len(frame),
         "candidate_source": str(frame["source"].iloc[0]),
         "selected": len(solved.selected),
+        "new_sites": solved.n_new,
         "method": solved.method,
         "status": solved.status,
-        "gap": float(solved.gap),
+        "objective_value": float(solved.objective),
         "bound": float(solved.bound),
+        "gap": float(solved.gap),
+        "bound_source": solved.details.get("bound_source"),
         "solve_time_s": round(float(solved.time_s), 3),
-        "capacity_households": None if capacity is None else float(capacity[0]),
+        "time_limit_s": options.time_limit_s,
+        "capacitated": capacitated,
+        "capacity_households": float(caps[0]) if caps.size and np.all(caps == caps[0]) else None,
+        "min_spacing_m": options.min_spacing_m,
+        "spacing_measured": None if options.min_spacing_m is None else "straight line",
         "before": {
-            "households_covered": int(weights[covered_before].sum()),
-            "coverage": round(float(weights[covered_before].sum() / total), 4) if total else None,
-            "estates_ok": int((estates["verdict"] == "ok").sum()),
+            "households_covered": round(before),
+            "coverage": round(before / total, 4) if total else None,
+            "estates_ok": ok_before,
         },
         "after": {
-            "households_covered": int(weights[covered_after].sum()),
-            "coverage": round(float(weights[covered_after].sum() / total), 4) if total else None,
-            "estates_ok": int(
-                (estates["verdict"] == "ok").sum() + proposals["estates_compliant_new"].sum()
-            ),
+            "households_covered": round(after),
+            "coverage": round(after / total, 4) if total else None,
+            "estates_ok": ok_before + new_ok,
         },
     }
-    return SitingOutcome(proposals, solved, summary)
 
 
 def _proposals(
@@ -386,34 +337,58 @@ def _proposals(
     coverage: sp.csr_array,
     estates: pd.DataFrame,
     covered_before: np.ndarray,
-    tier_name: str,
     options: SitingOptions,
 ) -> gpd.GeoDataFrame:
-    """One row per selected site, in rank order, with what it newly covers."""
+    """One row per selected site, in rank order, with what it newly covers (or serves)."""
     weights = estates["households"].to_numpy(float)
     only_circle = (estates["verdict"] == "outside_circle").to_numpy()
-    covered = covered_before.copy()
-    rows = []
-    csc = coverage.tocsc()
-    for rank, column in enumerate(solved.selected, start=1):
-        reached = csc.indices[csc.indptr[column] : csc.indptr[column + 1]]
-        new = reached[~covered[reached]]
-        covered[new] = True
-        rows.append(
-            {
-                "candidate_id": str(frame["candidate_id"].iloc[column]),
-                "rank": rank,
-                "kind": options.kind,
-                "floor_m2": options.floor_m2,
-                "required": bool(frame["required"].iloc[column]),
-                "estates_newly_covered": len(new),
-                "households_new": int(weights[new].sum()),
-                "estates_compliant_new": int(only_circle[new].sum()),
-                "cumulative_coverage": round(float(solved.cumulative_coverage[rank - 1]), 4),
-            }
-        )
-    geometry = frame.geometry.iloc[list(solved.selected)].to_numpy() if len(solved.selected) else []
-    out = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=list(geometry), crs=frame.crs)
+    selected = np.asarray(solved.selected, dtype=np.int64)
+    if solved.assignment is not None:
+        served = solved.assignment.tocsc()[:, selected].toarray()
+        households = (served * weights[:, None]).sum(axis=0)
+        reached = (served > 1e-9).sum(axis=0)
+        # a fully served estate counts once, for the site serving most of it
+        full = served.sum(axis=1) >= 1 - 1e-6
+        owner = np.argmax(served, axis=1)
+        compliant = np.bincount(owner[full & only_circle], minlength=selected.size)
+    else:
+        covered = covered_before.copy()
+        csc = coverage.tocsc()
+        households = np.zeros(selected.size)
+        reached = np.zeros(selected.size, dtype=np.int64)
+        compliant = np.zeros(selected.size, dtype=np.int64)
+        for k, column in enumerate(selected):
+            rows = csc.indices[csc.indptr[column] : csc.indptr[column + 1]]
+            new = rows[~covered[rows]]
+            covered[new] = True
+            households[k], reached[k] = weights[new].sum(), new.size
+            compliant[k] = only_circle[new].sum()
+    pick = frame.iloc[selected] if selected.size else frame.iloc[:0]
+    out = gpd.GeoDataFrame(
+        {
+            "candidate_id": pick["candidate_id"].astype(str).to_numpy(),
+            "name": pick["name"].astype(str).to_numpy() if "name" in pick else "",
+            "rank": np.arange(1, selected.size + 1),
+            "kind": options.kind,
+            "floor_m2": pick["floor_m2"].to_numpy(float) if "floor_m2" in pick else np.nan,
+            "capacity_households": (
+                np.round(pick["capacity_households"].to_numpy(float), 1)
+                if "capacity_households" in pick
+                else np.nan
+            ),
+            "required": pick["required"].to_numpy(bool),
+            "estates_newly_covered": reached.astype(np.int64),
+            "households_new": np.round(households).astype(np.int64),
+            "estates_compliant_new": compliant.astype(np.int64),
+            "cumulative_coverage": np.round(solved.cumulative_coverage, 4),
+            # the whole answer's proof, repeated so that the file says what the console says
+            "status": solved.status,
+            "bound": float(solved.bound),
+            "gap": round(float(solved.gap), 6),
+        },
+        geometry=pick.geometry.to_numpy(),
+        crs=frame.crs,
+    )
     if len(out):
         lonlat = out.geometry.to_crs(4326)
         out["lon"] = lonlat.x.round(6)

@@ -39,7 +39,8 @@ from planning.siting.prepare import check_n_new, prepare_instance
 from planning.siting.problem import CoverageTargetError, Instance, SitingSolution, relative_gap
 from planning.siting.ranking import rank_by_marginal_gain
 from planning.siting.reduction import Reduced, reduce_instance
-from planning.siting.rounding import round_max_cover, round_set_cover
+from planning.siting.rounding import round_max_cover
+from planning.siting.setcover import ceil_bound, solve_set_cover
 
 __all__ = ["maximal_coverage", "set_cover"]
 
@@ -58,6 +59,7 @@ def maximal_coverage(
     demand_households: ArrayLike | None = None,
     group: Sequence[Hashable | None] | None = None,
     groups_required: Iterable[Hashable] | None = None,
+    conflicts: ArrayLike | None = None,
     time_limit_s: float = 60.0,
     mip_rel_gap: float = 1e-4,
     warm_start: bool = True,
@@ -92,10 +94,14 @@ def maximal_coverage(
     groups_required : iterable, optional
         Groups that must get at least one open site. A group that already has a required site
         needs nothing more; sites opened to satisfy a group count in ``n_new``.
+    conflicts : array_like of int, shape (n, 2), optional
+        Pairs of candidates that must not both open (e.g. closer than a minimum spacing
+        最小间距). Candidates in conflict with a required site are excluded.
     time_limit_s : float
-        HiGHS time limit; the best solution found is returned with ``status="time_limit"``.
+        Time limit of the whole call; the best solution found is returned with
+        ``status="time_limit"`` and its true gap.
     mip_rel_gap : float
-        Relative MIP gap at which HiGHS stops.
+        Relative gap at which the answer counts as proven (``status="optimal"``).
     warm_start : bool
         Give HiGHS the greedy solution as a starting incumbent (uncapacitated only).
     threads : int, optional
@@ -105,7 +111,8 @@ def maximal_coverage(
     -------
     SitingSolution
         ``objective`` is the newly covered weight of all open sites (required included) and
-        ``bound`` a proven upper bound on it.
+        ``bound`` a proven upper bound on it; ``status`` is ``"optimal"`` exactly when ``gap`` is
+        at most ``mip_rel_gap``.
 
     Raises
     ------
@@ -126,6 +133,7 @@ def maximal_coverage(
         demand_households=demand_households,
         group=group,
         groups_required=groups_required,
+        conflicts=conflicts,
     )
     n_new = check_n_new(n_new, inst)
     red = reduce_instance(inst)
@@ -142,6 +150,7 @@ def maximal_coverage(
         n_groups=n_groups,
         h=red.h if capacitated else None,
         capacity=inst.capacity[red.cols] if inst.capacity is not None else None,
+        conflicts=red.conflicts,
     )
     start = None
     if warm_start and not capacitated and red.cols.size:
@@ -149,7 +158,10 @@ def maximal_coverage(
         start = _start_vector(red, picks)
     rounding = None if capacitated else partial(round_max_cover, red, n_new=n_new)
     sol = _solve(model, red, time_limit_s, mip_rel_gap, start, threads, rounding)
-    res = _finish(inst, red, sol, model, t0, kind="max_cover")
+    y = sol.values[: red.cols.size] > 0.5 if sol is not None else np.zeros(red.cols.size, bool)
+    x = sol.values[red.cols.size :] if sol is not None and capacitated else None
+    raw = red.base_gain + sol.bound if sol is not None else -np.inf
+    res = _finish(inst, red, y, x, model, t0, kind="max_cover", raw_bound=raw, tol=mip_rel_gap)
     logger.info(
         "MCLP: %d sites, newly covered %.6g (bound %.6g, gap %.2g, %s) in %.2f s",
         res.selected.size,
@@ -174,6 +186,7 @@ def set_cover(
     demand_households: ArrayLike | None = None,
     group: Sequence[Hashable | None] | None = None,
     groups_required: Iterable[Hashable] | None = None,
+    conflicts: ArrayLike | None = None,
     time_limit_s: float = 60.0,
     mip_rel_gap: float = 1e-4,
     warm_start: bool = True,
@@ -185,18 +198,26 @@ def set_cover(
     Parameters
     ----------
     coverage, weights, already_covered, required, excluded, capacity_households,
-    demand_households, group, groups_required, time_limit_s, mip_rel_gap, warm_start, threads
+    demand_households, group, groups_required, conflicts, time_limit_s, warm_start, threads
         As for :func:`maximal_coverage`.
     target : float
         Share of the *total* weight (0 < target ≤ 1) that must be covered, existing coverage
         included (e.g. 0.95 for "95 % of households within the 15-minute circle").
+    mip_rel_gap : float
+        Capacitated model only: relative gap at which HiGHS stops (the count itself is proven
+        exactly).
     tie_break : bool
-        Among solutions with the fewest sites prefer one covering more weight.
+        Among solutions with the fewest sites prefer one covering more weight (a preference, not
+        part of the proof).
 
     Returns
     -------
     SitingSolution
-        ``objective`` is the number of new (non-required) sites, ``bound`` a proven lower bound.
+        ``objective`` is the number of new (non-required) sites, ``bound`` a proven lower bound
+        (a whole number); ``status`` is ``"optimal"`` exactly when they agree. The uncapacitated
+        problem goes through the staged search of :mod:`planning.siting.setcover` (greedy, LP
+        bound, Lagrangian decomposition into independent parts, branch and bound);
+        ``details["bound_source"]`` says which stage proved the bound.
 
     Raises
     ------
@@ -219,6 +240,7 @@ def set_cover(
         demand_households=demand_households,
         group=group,
         groups_required=groups_required,
+        conflicts=conflicts,
     )
     total = inst.total_weight
     if total <= 0:
@@ -238,26 +260,36 @@ def set_cover(
             "demand.",
             max_coverage=share,
         )
-    model = build_model(
-        red.a,
-        red.w,
-        kind="min_sites",
-        y_lower=red.y_lower,
-        counted=red.counted,
-        group_of=red.group_of,
-        n_groups=len(inst.needed_groups),
-        target=max(need - have, 0.0),
-        h=red.h if capacitated else None,
-        capacity=cap,
-        tie_break=tie_break,
-    )
-    start = None
-    if warm_start and not capacitated and red.cols.size:
-        # greedy cover with redundant sites dropped
-        start = round_set_cover(red, None, max(need - have, 0.0))
-    rounding = None if capacitated else partial(round_set_cover, red, target=max(need - have, 0.0))
-    sol = _solve(model, red, time_limit_s, mip_rel_gap, start, threads, rounding)
-    res = _finish(inst, red, sol, model, t0, kind="min_sites")
+    rest = max(need - have, 0.0)
+    if not capacitated:
+        ans = solve_set_cover(
+            red, rest, time_limit_s=time_limit_s, threads=threads, greedy=warm_start
+        )
+        res = _finish(
+            inst, red, ans.opened, None, None, t0, kind="min_sites", raw_bound=ans.bound, tol=0.0
+        )
+        res.details.update(ans.details)
+    else:
+        model = build_model(
+            red.a,
+            red.w,
+            kind="min_sites",
+            y_lower=red.y_lower,
+            counted=red.counted,
+            group_of=red.group_of,
+            n_groups=len(inst.needed_groups),
+            target=rest,
+            h=red.h,
+            capacity=cap,
+            tie_break=tie_break,
+            conflicts=red.conflicts,
+        )
+        # the tie-break term is below 0.1 in all: stop once the count itself is proven
+        sol = _solve(model, red, time_limit_s, mip_rel_gap, None, threads, None, abs_gap=0.85)
+        y = sol.values[: red.cols.size] > 0.5 if sol is not None else np.zeros(0, bool)
+        x = sol.values[red.cols.size :] if sol is not None else None
+        raw = sol.bound if sol is not None else 0.0
+        res = _finish(inst, red, y, x, model, t0, kind="min_sites", raw_bound=raw, tol=0.0)
     logger.info(
         "set cover to %.1f%%: %d new sites (bound %.6g, %s) reaching %.2f%% in %.2f s",
         100 * float(target),
@@ -304,6 +336,7 @@ def _solve(
     start: NDArray[np.float64] | None,
     threads: int | None,
     rounding: Callable[[NDArray[np.float64]], NDArray[np.float64] | None] | None,
+    abs_gap: float | None = None,
 ) -> Solution | None:
     """Solve the model, or return None when there is nothing to decide."""
     if red.cols.size == 0:
@@ -315,22 +348,29 @@ def _solve(
         start=start,
         threads=threads,
         rounding=rounding,
+        mip_abs_gap=abs_gap,
     )
 
 
 def _finish(
     inst: Instance,
     red: Reduced,
-    sol: Solution | None,
+    y: NDArray[np.bool_],
+    x: NDArray[np.float64] | None,
     model: Any,
     t0: float,
     *,
     kind: str,
+    raw_bound: float,
+    tol: float,
 ) -> SitingSolution:
-    """Turn a model solution into a ranked :class:`SitingSolution`."""
-    n_y = red.cols.size
-    y = sol.values[:n_y] > 0.5 if sol is not None else np.zeros(n_y, dtype=bool)
-    opened = red.cols[y]
+    """Rank the open sites and state objective, bound, gap and status from the bound alone.
+
+    ``y`` marks the open reduced columns, ``x`` holds the capacitated model's assignment values,
+    ``raw_bound`` is the proven bound (set cover: on the number of counted sites; maximal
+    coverage: on the newly covered weight) and ``tol`` the relative gap that counts as proven.
+    """
+    opened = red.cols[y] if y.size else np.zeros(0, dtype=np.int64)
     req_cols = np.flatnonzero(inst.required)
     assignment = None
     if inst.capacity is None:
@@ -341,11 +381,9 @@ def _finish(
         order = np.concatenate([req_order, new_order[keep]])
         gains = np.concatenate([req_gains, new_gains[keep]])
         is_req = np.concatenate([np.ones(req_order.size, bool), np.zeros(int(keep.sum()), bool)])
-        objective_w = float(gains.sum())
-        offset = red.base_gain
     else:
         assert model.edge_rows is not None
-        x = sol.values[n_y:] if sol is not None else np.zeros(model.edge_rows.size)
+        x = np.zeros(model.edge_rows.size) if x is None else x
         x = np.where(x > 1e-9, np.minimum(x, 1.0), 0.0)
         rows = red.rows[model.edge_rows]
         cols = red.cols[model.edge_cols]
@@ -358,32 +396,32 @@ def _finish(
         order = opened[rank]
         gains = served[order]
         is_req = inst.required[order]
-        objective_w = float(gains.sum())
-        offset = 0.0
     total = inst.total_weight
     cum = (inst.already_covered_weight + np.cumsum(gains)) / total if total > 0 else gains * 0.0
     if kind == "max_cover":
-        objective = objective_w
-        bound = offset + sol.bound if sol is not None else objective
-        bound = max(bound, objective)
+        objective = float(gains.sum())
+        # a maximum can never lie below a solution: clamp solver round-off only
+        bound = max(raw_bound, objective) if np.isfinite(raw_bound) else objective
+        gap = relative_gap(objective, bound)
+        proven = gap <= tol * (1 + 1e-9)
     else:
         objective = float(np.count_nonzero(~is_req))
-        raw = sol.bound if sol is not None else 0.0
-        bound = float(math.ceil(raw - 1e-6)) if np.isfinite(raw) else 0.0
-        bound = min(max(bound, 0.0), objective)
-    status = sol.status if sol is not None else "optimal"
+        bound = float(min(ceil_bound(raw_bound), objective))
+        gap = relative_gap(objective, bound)
+        proven = bound >= objective
     return SitingSolution(
         selected=order.astype(np.int64),
         newly_covered_weight=gains.astype(np.float64),
         cumulative_coverage=cum,
         objective=objective,
         bound=bound,
-        gap=relative_gap(objective, bound),
-        status=status,
+        gap=gap,
+        status="optimal" if proven else "time_limit",
         method="milp",
         time_s=time.perf_counter() - t0,
         assignment=assignment,
         required=is_req,
         total_weight=total,
         already_covered_weight=inst.already_covered_weight,
+        details={"tolerance": tol},
     )

@@ -13,7 +13,8 @@ Quality is reported against an upper bound, the smallest of:
 * the caller's bound (e.g. a MILP dual bound), when given;
 * the LP relaxation of the MCLP (solved with HiGHS) when ``lp_bound`` is true;
 * the submodularity bound ``f(S) + Σ top-N marginal gains w.r.t. S`` (valid for any S);
-* ``f(R) + (f(S) - f(R)) / (1 - 1/e)`` (Nemhauser–Wolsey–Fisher) when no group constraint applies.
+* ``f(R) + (f(S) - f(R)) / (1 - 1/e)`` (Nemhauser–Wolsey–Fisher) when no group constraint or
+  conflict applies.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def greedy_columns(
     """Pick non-required, non-excluded candidates greedily by marginal gain.
 
     Group constraints are honoured: when the picks left equal the groups still without a site
-    (or the weight target is met), the choice is restricted to candidates of those groups.
+    (or the weight target is met), the choice is restricted to candidates of those groups. A pick
+    rules out the candidates in conflict with it.
 
     Parameters
     ----------
@@ -71,7 +73,7 @@ def greedy_columns(
         Marginal weight of each pick.
     final_gains : numpy.ndarray of float64
         Marginal gain of every candidate with respect to the final selection (0 for excluded,
-        required and picked ones).
+        required and picked ones; candidates ruled out by a conflict keep theirs).
     """
     a_csc, a_csr, w = inst.a_csc, inst.a_csr, inst.weights
     gains = np.asarray(a_csc.T @ np.where(covered, 0.0, w), dtype=np.float64)
@@ -106,6 +108,10 @@ def greedy_columns(
         got.append(gain)
         total += gain
         allowed[j] = False
+        if inst.conflicts is not None:
+            allowed[
+                inst.conflicts.indices[inst.conflicts.indptr[j] : inst.conflicts.indptr[j + 1]]
+            ] = False
         if in_group[j]:
             pending[grp[j]] = False
         rows = a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]]
@@ -113,7 +119,9 @@ def greedy_columns(
         if new.size:
             covered[new] = True
             gains -= np.asarray(a_csr[new].T @ w[new], dtype=np.float64)
-    final = np.where(allowed, np.maximum(gains, 0.0), 0.0)
+    # every eligible site, also those a conflict ruled out: the bound must hold for any choice
+    eligible = ~inst.excluded & ~inst.required
+    final = np.where(eligible, np.maximum(gains, 0.0), 0.0)
     return np.asarray(picks, dtype=np.int64), np.asarray(got, dtype=np.float64), final
 
 
@@ -131,6 +139,7 @@ def lp_bound_mclp(inst: Instance, n_new: int, time_limit_s: float) -> float | No
         n_new=n_new,
         group_of=red.group_of,
         n_groups=len(inst.needed_groups),
+        conflicts=red.conflicts,
     )
     try:
         sol = solve_model(model, time_limit_s=time_limit_s, relax=True)
@@ -153,6 +162,7 @@ def greedy_maximal_coverage(
     excluded: ArrayLike | None = None,
     group: Sequence[Hashable | None] | None = None,
     groups_required: Iterable[Hashable] | None = None,
+    conflicts: ArrayLike | None = None,
     bound: float | None = None,
     lp_bound: bool = True,
     time_limit_s: float = 60.0,
@@ -161,7 +171,7 @@ def greedy_maximal_coverage(
 
     Parameters
     ----------
-    coverage, weights, n_new, already_covered, required, excluded, group, groups_required
+    coverage, weights, n_new, already_covered, required, excluded, group, groups_required, conflicts
         As for :func:`planning.siting.maximal_coverage` (uncapacitated only).
     bound : float, optional
         A known upper bound on the newly covered weight (e.g. ``maximal_coverage(...).bound``).
@@ -192,6 +202,7 @@ def greedy_maximal_coverage(
         excluded=excluded,
         group=group,
         groups_required=groups_required,
+        conflicts=conflicts,
     )
     n_new = check_n_new(n_new, inst)
     covered = inst.already_covered.copy()
@@ -202,7 +213,8 @@ def greedy_maximal_coverage(
     picks, gains, final = greedy_columns(inst, covered, max_picks=n_new)
     objective = base + float(gains.sum())
     bounds = [objective + float(np.sort(final)[::-1][:n_new].sum())]
-    if not inst.needed_groups:
+    if not inst.needed_groups and inst.conflicts is None:
+        # the 1 - 1/e guarantee holds for the cardinality limit alone
         bounds.append(base + (objective - base) / (1.0 - math.exp(-1.0)))
     if bound is not None:
         bounds.append(float(bound))

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from planning._errors import SolverError
 from planning.siting.milp import Model
 
-__all__ = ["Solution", "new_highs", "solve_model"]
+__all__ = ["Solution", "new_highs", "run_highs", "solve_model"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,10 @@ class Solution:
 
     Attributes
     ----------
-    status : {"optimal", "time_limit"}
-        ``time_limit`` also covers other early stops that still left a feasible solution.
+    status : {"optimal", "time_limit", "infeasible"}
+        ``time_limit`` also covers other early stops; ``infeasible`` only when the caller allowed
+        it (``run_highs(..., allow_empty=True)``). Without a feasible solution ``values`` is
+        empty.
     values : numpy.ndarray
         Column values.
     objective : float
@@ -45,17 +47,21 @@ class Solution:
         Dual bound (equal to ``objective`` for a solved LP).
     duals : numpy.ndarray or None
         Reduced costs of the columns (LP only).
+    row_duals : numpy.ndarray or None
+        Duals of the rows (LP only; HiGHS's signs: ≤ 0 for a binding ``≤`` row when
+        minimising).
     via : {"lp", "mip", "start"}
         What produced ``values``: an integral LP vertex, branch and bound, or the warm start
         (time limit hit before branch and bound could run).
     """
 
-    status: Literal["optimal", "time_limit"]
+    status: Literal["optimal", "time_limit", "infeasible"]
     values: NDArray[np.float64]
     objective: float
     bound: float
     duals: NDArray[np.float64] | None = None
     via: str = "mip"
+    row_duals: NDArray[np.float64] | None = None
 
 
 _BANNER_LOCK = threading.Lock()
@@ -110,6 +116,7 @@ def solve_model(
     threads: int | None = None,
     lp_first: bool = True,
     rounding: Callable[[NDArray[np.float64]], NDArray[np.float64] | None] | None = None,
+    mip_abs_gap: float | None = None,
 ) -> Solution:
     """Solve ``model`` with HiGHS.
 
@@ -140,6 +147,9 @@ def solve_model(
     rounding : callable, optional
         Maps a fractional LP solution to a feasible column vector (or None); used as the
         incumbent when it beats ``start``.
+    mip_abs_gap : float, optional
+        Absolute MIP gap at which HiGHS stops (e.g. below 1 for a whole-number objective with a
+        small tie-break term).
 
     Returns
     -------
@@ -153,7 +163,7 @@ def solve_model(
     """
     t0 = time.perf_counter()
     if relax:
-        lp = _run(model, time_limit_s=time_limit_s, relax=True, threads=threads)
+        lp = run_highs(model, time_limit_s=time_limit_s, relax=True, threads=threads)
         if lp is None:
             raise SolverError(
                 f"the LP relaxation was not solved within {time_limit_s:g} s; raise time_limit_s."
@@ -163,7 +173,7 @@ def solve_model(
     lp_bound: float | None = None
     col_upper = model.col_upper
     if lp_first:
-        lp = _run(model, time_limit_s=time_limit_s, relax=True, threads=threads)
+        lp = run_highs(model, time_limit_s=time_limit_s, relax=True, threads=threads)
         if lp is not None and lp.status == "optimal":
             y = lp.values[:n_y]
             if np.all(np.abs(y - np.round(y)) <= 1e-6):
@@ -179,13 +189,14 @@ def solve_model(
     remaining = time_limit_s - (time.perf_counter() - t0)
     mip = None
     if remaining > 0:
-        mip = _run(
+        mip = run_highs(
             model,
             time_limit_s=remaining,
             mip_rel_gap=mip_rel_gap,
             start=start,
             threads=threads,
             col_upper=col_upper,
+            mip_abs_gap=mip_abs_gap,
         )
     if mip is None:
         if start is None:
@@ -233,7 +244,7 @@ def _reduced_cost_fixing(
     return upper
 
 
-def _run(
+def run_highs(
     model: Model,
     *,
     time_limit_s: float,
@@ -242,11 +253,25 @@ def _run(
     start: NDArray[np.float64] | None = None,
     threads: int | None = None,
     col_upper: NDArray[np.float64] | None = None,
+    col_lower: NDArray[np.float64] | None = None,
+    mip_abs_gap: float | None = None,
+    allow_empty: bool = False,
+    small: bool = False,
 ) -> Solution | None:
-    """One HiGHS run; None when it stopped without a feasible solution (e.g. time limit)."""
+    """One HiGHS run; None when it stopped without a feasible solution (e.g. time limit).
+
+    With ``allow_empty`` a MILP that stopped without a solution returns its dual bound (empty
+    ``values``) and an infeasible one returns ``status="infeasible"`` instead of raising.
+    ``small`` skips the feasibility-jump heuristic, whose start-up dominates tiny models.
+    """
+    t0 = time.perf_counter()
     h = new_highs()
+    if small:
+        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
     h.setOptionValue("time_limit", float(max(time_limit_s, 1e-3)))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if mip_abs_gap is not None:
+        h.setOptionValue("mip_abs_gap", float(mip_abs_gap))
     if relax:
         h.setOptionValue("solver", "ipm")
     if threads is not None:
@@ -261,7 +286,7 @@ def _run(
         int(highspy.ObjSense.kMaximize if model.maximize else highspy.ObjSense.kMinimize),
         0.0,
         model.cost,
-        model.col_lower,
+        model.col_lower if col_lower is None else col_lower,
         model.col_upper if col_upper is None else col_upper,
         np.where(np.isinf(model.row_lower), -highspy.kHighsInf, model.row_lower),
         np.where(np.isinf(model.row_upper), highspy.kHighsInf, model.row_upper),
@@ -280,6 +305,9 @@ def _run(
     ms = h.getModelStatus()
     info = h.getInfo()
     has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if ms == highspy.HighsModelStatus.kInfeasible and allow_empty and not relax:
+        inf = -np.inf if model.maximize else np.inf
+        return Solution("infeasible", np.zeros(0), inf, inf, via="mip")
     if ms == highspy.HighsModelStatus.kInfeasible:
         raise SolverError(
             "the siting model is infeasible (不可行): the required sites, group constraints and "
@@ -289,6 +317,12 @@ def _run(
         st: Literal["optimal", "time_limit"] = "optimal"
     elif ms in _KEEP_GOING and has_primal and not relax:
         st = "time_limit"
+    elif allow_empty and not relax and ms in _KEEP_GOING:
+        bound = float(info.mip_dual_bound)
+        if not np.isfinite(bound):
+            bound = np.inf if model.maximize else -np.inf
+        worst = -np.inf if model.maximize else np.inf
+        return Solution("time_limit", np.zeros(0), worst, bound, via="mip")
     elif ms in _KEEP_GOING or ms == highspy.HighsModelStatus.kUnknown:
         logger.debug("HiGHS stopped with %s and no usable solution", h.modelStatusToString(ms))
         return None
@@ -308,17 +342,22 @@ def _run(
             # HiGHS 1.16 can report the optimum found by presolve while returning the user's
             # starting vector as the solution; solve again without the start.
             logger.debug("HiGHS returned the warm start instead of its solution; solving again")
-            return _run(
+            return run_highs(
                 model,
-                time_limit_s=time_limit_s,
+                time_limit_s=time_limit_s - (time.perf_counter() - t0),
                 mip_rel_gap=mip_rel_gap,
                 threads=threads,
                 col_upper=col_upper,
+                col_lower=col_lower,
+                mip_abs_gap=mip_abs_gap,
+                allow_empty=allow_empty,
+                small=small,
             )
-    duals = None
+    duals = row_duals = None
     if relax:
         bound = obj
         duals = np.asarray(solution.col_dual, dtype=np.float64)
+        row_duals = np.asarray(solution.row_dual, dtype=np.float64)
     else:
         bound = float(info.mip_dual_bound)
         if not np.isfinite(bound):
@@ -333,4 +372,6 @@ def _run(
         m.shape[0],
         m.nnz,
     )
-    return Solution(st, values, obj, bound, duals=duals, via="lp" if relax else "mip")
+    return Solution(
+        st, values, obj, bound, duals=duals, via="lp" if relax else "mip", row_duals=row_duals
+    )

@@ -13,7 +13,9 @@ Two model families share one builder:
   always for demand with zero households, whose assignment the capacity row cannot stop).
 
 Side constraints: a cardinality row (``Σ y_j ≤ N`` over non-required candidates), one row per
-group that needs a site (``Σ_{j∈g} y_j ≥ 1``), and for set cover a coverage-target row.
+group that needs a site (``Σ_{j∈g} y_j ≥ 1``), one row per conflicting pair of candidates
+(``y_j + y_k ≤ 1``, e.g. closer than the minimum spacing 最小间距), and for set cover a
+coverage-target row.
 The whole model is passed to HiGHS in one ``passModel`` call (no Python loop per nonzero).
 
 The model is solved by :func:`planning.siting.highs.solve_model`.
@@ -82,6 +84,7 @@ def build_model(
     h: NDArray[np.float64] | None = None,
     capacity: NDArray[np.float64] | None = None,
     tie_break: bool = True,
+    conflicts: sp.csr_array | None = None,
 ) -> Model:
     """Build the MILP for a reduced instance.
 
@@ -110,6 +113,8 @@ def build_model(
     tie_break : bool
         ``min_sites`` only: subtract a tiny multiple of covered weight so that, among solutions
         with the fewest sites, the one covering most is preferred (the term is < 0.1 in total).
+    conflicts : scipy.sparse.csr_array, optional
+        Symmetric boolean column × column matrix of pairs that must not both open.
 
     Returns
     -------
@@ -165,6 +170,15 @@ def build_model(
         blocks.append(sp.hstack([g, sp.csr_array((n_groups, n_s))]))
         lows.append(np.ones(n_groups))
         ups.append(np.full(n_groups, np.inf))
+    if conflicts is not None and conflicts.nnz:
+        pairs = sp.triu(sp.coo_array(conflicts), k=1).tocoo()
+        n_p = int(pairs.nnz)
+        rows_p = np.repeat(np.arange(n_p), 2)
+        cols_p = np.column_stack([pairs.row, pairs.col]).ravel()
+        pair_rows = sp.csr_array((np.ones(2 * n_p), (rows_p, cols_p)), shape=(n_p, n_c))
+        blocks.append(sp.hstack([pair_rows, sp.csr_array((n_p, n_s))]))
+        lows.append(np.full(n_p, -np.inf))
+        ups.append(np.ones(n_p))
     if target is not None:
         blocks.append(sp.hstack([sp.csr_array((1, n_c)), sp.csr_array(obj_w[None, :])]))
         lows.append(np.array([target]))

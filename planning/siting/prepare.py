@@ -148,6 +148,7 @@ def prepare_instance(
     demand_households: ArrayLike | None = None,
     group: Sequence[Hashable | None] | None = None,
     groups_required: Iterable[Hashable] | None = None,
+    conflicts: ArrayLike | None = None,
 ) -> Instance:
     """Validate the caller's arrays and build an :class:`Instance`.
 
@@ -162,7 +163,8 @@ def prepare_instance(
     ------
     planning._errors.InputDataError
         Shapes disagree, weights or capacities are negative/NaN, a candidate is both required
-        and excluded, or a group that needs a site has no eligible candidate.
+        and excluded, two required candidates conflict, or a group that needs a site has no
+        eligible candidate.
     """
     a = _as_coverage(coverage)
     n_d, n_c = a.shape
@@ -181,6 +183,10 @@ def prepare_instance(
             f"candidate(s) {_listed(both)} are both required and excluded; "
             "drop one of the two flags."
         )
+    adjacency = None if conflicts is None else _conflicts(conflicts, n_c, req)
+    if adjacency is not None:
+        # a site in conflict with a required one can never open
+        exc = exc | (np.asarray(adjacency @ req.astype(np.int64)) > 0)
     cap = None
     if capacity_households is not None:
         cap = _vector(
@@ -202,7 +208,48 @@ def prepare_instance(
         capacity=cap,
         group_of=group_of,
         needed_groups=needed,
+        conflicts=adjacency,
     )
+
+
+def _conflicts(pairs: ArrayLike, n_c: int, req: NDArray[np.bool_]) -> sp.csr_array | None:
+    """Validate candidate pairs that must not both open; return a symmetric boolean matrix."""
+    given = np.asarray(pairs)
+    if given.size == 0:
+        return None
+    if given.ndim != 2 or given.shape[1] != 2:
+        raise InputDataError(
+            "conflicts must be an (n, 2) array of candidate index pairs that must not both open; "
+            f"got shape {given.shape}."
+        )
+    try:
+        arr = given.astype(np.float64)
+    except (TypeError, ValueError):
+        raise InputDataError("conflicts must hold candidate indices (integers).") from None
+    bad = np.flatnonzero(
+        ~np.isfinite(arr).all(axis=1)
+        | (arr != np.round(arr)).any(axis=1)
+        | (arr < 0).any(axis=1)
+        | (arr >= n_c).any(axis=1)
+        | (arr[:, 0] == arr[:, 1])
+    )
+    if bad.size:
+        raise InputDataError(
+            f"conflicts: pair(s) at index {_listed(bad)} (e.g. {given[bad[0]].tolist()}) are not "
+            f"two different candidate indices in 0…{n_c - 1}; fix or drop them."
+        )
+    ij = arr.astype(np.int64)
+    both = ij[req[ij[:, 0]] & req[ij[:, 1]]]
+    if both.size:
+        raise InputDataError(
+            f"required candidates {both[0, 0]} and {both[0, 1]} conflict (e.g. closer than the "
+            "minimum spacing 最小间距); drop the required flag of one of them or lower the spacing."
+        )
+    rows = np.concatenate([ij[:, 0], ij[:, 1]])
+    cols = np.concatenate([ij[:, 1], ij[:, 0]])
+    out = sp.csr_array((np.ones(rows.size, dtype=bool), (rows, cols)), shape=(n_c, n_c))
+    out.sum_duplicates()
+    return out
 
 
 def _groups(

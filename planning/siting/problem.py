@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,8 +66,10 @@ class SitingSolution:
     gap : float
         ``|objective - bound| / max(|objective|, 1e-9)`` (0 when proven optimal).
     status : str
-        ``"optimal"``, ``"time_limit"`` (best solution found within the limit, gap > 0 possible)
-        or ``"heuristic"`` (greedy).
+        ``"optimal"`` exactly when ``bound`` proves ``objective`` within the stated tolerance
+        (set cover: the bound rounded up equals the number of sites; maximal coverage: ``gap`` at
+        most ``mip_rel_gap``), ``"time_limit"`` (best solution found within the limit, not
+        proven: ``gap`` is the true remaining gap) or ``"heuristic"`` (greedy).
     method : {"milp", "greedy"}
         How the sites were chosen.
     time_s : float
@@ -81,6 +83,10 @@ class SitingSolution:
         Total weight of all demand (the denominator of ``cumulative_coverage``).
     already_covered_weight : float
         Weight of demand covered by existing facilities before siting.
+    details : dict
+        How the answer was reached, for reports and benchmarks: e.g. ``bound_source`` (what
+        proved the bound: ``"lp"``, ``"lagrangian"``, ``"branch_and_bound"``, ``"trivial"``),
+        ``lp_bound``, ``components``, ``columns_dominated``.
     """
 
     selected: NDArray[np.int64]
@@ -96,6 +102,7 @@ class SitingSolution:
     required: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     total_weight: float = 0.0
     already_covered_weight: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_new(self) -> int:
@@ -132,6 +139,10 @@ class Instance:
         else -1.
     needed_groups : list
         Group labels that need at least one open site and have no required site yet.
+    conflicts : scipy.sparse.csr_array or None
+        Symmetric boolean candidate × candidate matrix: pairs that must not both open (e.g.
+        closer than a minimum spacing 最小间距). Candidates in conflict with a required site are
+        already excluded.
     """
 
     a_csr: sp.csr_array
@@ -144,6 +155,7 @@ class Instance:
     capacity: NDArray[np.float64] | None
     group_of: NDArray[np.int64]
     needed_groups: list[Hashable]
+    conflicts: sp.csr_array | None = None
 
     @property
     def n_demand(self) -> int:

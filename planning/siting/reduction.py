@@ -44,6 +44,10 @@ class Reduced:
         1 for required columns kept in the model (capacitated only), else 0.
     group_of : numpy.ndarray of int64
         Needed-group index per kept column (-1 when none).
+    conflicts : scipy.sparse.csr_array or None
+        Pairs of kept columns that must not both open (symmetric, boolean).
+    dominated : int
+        Number of columns dropped because another column covers a superset of their demand.
     """
 
     a: sp.csr_array
@@ -55,6 +59,8 @@ class Reduced:
     base_gain: float
     y_lower: NDArray[np.float64]
     group_of: NDArray[np.int64]
+    conflicts: sp.csr_array | None = None
+    dominated: int = 0
 
     @property
     def counted(self) -> NDArray[np.bool_]:
@@ -62,15 +68,19 @@ class Reduced:
         return self.y_lower < 0.5
 
 
-def reduce_instance(inst: Instance, *, merge_rows: bool = True) -> Reduced:
+def reduce_instance(
+    inst: Instance, *, merge_rows: bool = True, drop_dominated: bool = True
+) -> Reduced:
     """Drop demand and candidates that cannot change the answer (预处理).
 
     Uncapacitated instances: demand already covered (by existing facilities or by required
     sites), with zero weight or covered by no eligible candidate is dropped; required and
     excluded candidates leave the model (required ones are opened up front); candidates that
     cover no remaining demand are dropped unless a group needs them; demand rows covered by the
-    same set of candidates are merged (weights summed). Capacitated instances keep required sites
-    in the model (their capacity matters) and do not merge rows.
+    same set of candidates are merged (weights summed); a candidate whose demand another candidate
+    also covers (a subset, or the same set with a lower index) is dropped (支配候选点) unless a
+    group or a conflict makes it different. Capacitated instances keep required sites in the
+    model (their capacity matters) and drop nothing else.
 
     Parameters
     ----------
@@ -78,6 +88,8 @@ def reduce_instance(inst: Instance, *, merge_rows: bool = True) -> Reduced:
         The validated instance.
     merge_rows : bool
         Merge identical demand rows (uncapacitated only).
+    drop_dominated : bool
+        Drop dominated candidates (uncapacitated only).
 
     Returns
     -------
@@ -100,6 +112,16 @@ def reduce_instance(inst: Instance, *, merge_rows: bool = True) -> Reduced:
     cols = np.flatnonzero(keep_col)
     a = sp.csr_array(sub[:, cols])
     a.sort_indices()
+    n_dominated = 0
+    if drop_dominated and not capacitated and cols.size > 1:
+        conf = None if inst.conflicts is None else inst.conflicts[cols][:, cols]
+        alive = ~_dominated(a, inst.group_of[cols], conf)
+        n_dominated = int(cols.size - alive.sum())
+        if n_dominated:
+            cols = cols[alive]
+            a = sp.csr_array(a[:, alive])
+            a.sort_indices()
+            logger.debug("dropped %d dominated candidate columns", n_dominated)
     w = inst.weights[rows]
     h = inst.demand_households[rows]
     if merge_rows and not capacitated and rows.size:
@@ -115,6 +137,12 @@ def reduce_instance(inst: Instance, *, merge_rows: bool = True) -> Reduced:
             rows = rows[rep]
             logger.debug("merged %d demand rows into %d distinct coverage sets", label.size, n_u)
     y_lower = (capacitated & inst.required[cols]).astype(np.float64)
+    conflicts = None
+    if inst.conflicts is not None:
+        conflicts = sp.csr_array(inst.conflicts[cols][:, cols])
+        conflicts.eliminate_zeros()
+        if conflicts.nnz == 0:
+            conflicts = None
     return Reduced(
         a=a,
         w=w,
@@ -125,4 +153,36 @@ def reduce_instance(inst: Instance, *, merge_rows: bool = True) -> Reduced:
         base_gain=base_gain,
         y_lower=y_lower,
         group_of=inst.group_of[cols],
+        conflicts=conflicts,
+        dominated=n_dominated,
     )
+
+
+def _dominated(
+    a: sp.csr_array, group_of: NDArray[np.int64], conflicts: sp.csr_array | None
+) -> NDArray[np.bool_]:
+    """Columns whose rows another eligible column also covers (exact: never changes the answer).
+
+    Column ``x`` is dominated by ``y`` when ``rows(x) ⊆ rows(y)`` and ``y`` is larger or equal
+    with a lower index (a strict order, so every chain ends in a kept column), ``x`` needs no
+    group other than ``y``'s, and neither is in a conflict (a conflict could make ``y``
+    unavailable where ``x`` is not).
+    """
+    csc = sp.csc_array(a)
+    size = np.diff(csc.indptr)
+    overlap = sp.coo_array(csc.T @ csc)
+    x, y, shared = overlap.row, overlap.col, np.asarray(overlap.data)
+    free = np.ones(a.shape[1], dtype=bool)
+    if conflicts is not None:
+        free &= np.diff(conflicts.indptr) == 0
+    dom = (
+        (x != y)
+        & (shared == size[x])
+        & ((size[y] > size[x]) | ((size[y] == size[x]) & (y < x)))
+        & ((group_of[x] < 0) | (group_of[x] == group_of[y]))
+        & free[x]
+        & free[y]
+    )
+    out = np.zeros(a.shape[1], dtype=bool)
+    out[x[dom]] = True
+    return out

@@ -17,16 +17,12 @@ from planning.siting.reduction import Reduced
 __all__ = ["round_max_cover", "round_set_cover"]
 
 
-def _group_firsts(red: Reduced, order: NDArray[np.int64]) -> list[int]:
-    """For each needed group, its first column in ``order``."""
-    seen: set[int] = set()
-    firsts: list[int] = []
-    for j in order:
-        g = int(red.group_of[j])
-        if g >= 0 and g not in seen:
-            seen.add(g)
-            firsts.append(int(j))
-    return firsts
+def _block(red: Reduced, allowed: NDArray[np.bool_], j: int) -> None:
+    """Rule out the columns in conflict with column ``j``."""
+    if red.conflicts is not None:
+        allowed[red.conflicts.indices[red.conflicts.indptr[j] : red.conflicts.indptr[j + 1]]] = (
+            False
+        )
 
 
 def _vector(red: Reduced, chosen: NDArray[np.bool_]) -> NDArray[np.float64]:
@@ -38,6 +34,9 @@ def _vector(red: Reduced, chosen: NDArray[np.bool_]) -> NDArray[np.float64]:
 
 def round_max_cover(red: Reduced, values: NDArray[np.float64], n_new: int) -> NDArray[np.float64]:
     """Open the ``n_new`` sites with the largest LP values (one per needed group first).
+
+    Sites in conflict with one already chosen are skipped, so the vector may break a group
+    constraint when conflicts are tight; the solver then ignores it.
 
     Parameters
     ----------
@@ -56,11 +55,20 @@ def round_max_cover(red: Reduced, values: NDArray[np.float64], n_new: int) -> ND
     n_y = red.cols.size
     order = np.argsort(-values[:n_y], kind="stable")
     chosen = np.zeros(n_y, dtype=bool)
-    chosen[_group_firsts(red, order)] = True
+    allowed = np.ones(n_y, dtype=bool)
+    served: set[int] = set()
+    for j in order:
+        g = int(red.group_of[j])
+        if g >= 0 and g not in served and allowed[j]:
+            served.add(g)
+            chosen[j] = True
+            _block(red, allowed, j)
     for j in order:
         if chosen.sum() >= n_new:
             break
-        chosen[j] = True
+        if allowed[j] and not chosen[j]:
+            chosen[j] = True
+            _block(red, allowed, j)
     return _vector(red, chosen)
 
 
@@ -103,12 +111,17 @@ def round_set_cover(
         count[rows] += 1
         picked.append(j)
         allowed[j] = False
+        _block(red, allowed, j)
         if new.size:
             gains[:] -= np.asarray(a_csr[new].T @ red.w[new], dtype=np.float64)
         return float(red.w[new].sum())
 
-    for j in _group_firsts(red, order):
-        covered_w += add(j)
+    served: set[int] = set()
+    for j in order:
+        g = int(red.group_of[j])
+        if g >= 0 and g not in served and allowed[j]:
+            served.add(g)
+            covered_w += add(j)
     while covered_w < target:
         cand = np.where(allowed, gains, -np.inf)
         j = int(np.argmax(cand))
