@@ -162,3 +162,24 @@ def test_the_command_says_some_units_failed(tmp_path, capsys):
     assert "FAILED" in err  # the progress line of a failed unit
     units = pd.read_csv(tmp_path / "out" / "units.csv", encoding="utf-8-sig")
     assert units.set_index("unit_id").loc["south", "status"] == "done"
+
+
+def test_the_units_map_keeps_names_as_text(tmp_path):
+    from planning.audit import measured_tiers
+    from planning.batch.outputs import write_unit_outputs
+
+    tier = max(measured_tiers(planning.load_ruleset("national")), key=lambda t: t.distance_m)
+    table = pd.DataFrame(
+        {"unit_id": ["A", "B"], "name": ["<script>alert(1)</script>", "北区"], "status": ["done"] * 2,
+         "estates": [3, 0], "households": [900, 0], f"coverage_{tier.name}": [0.42, None]}
+    )  # fmt: skip
+    outlines = [box(0, 0, 10, 10), box(10, 0, 20, 10)]
+    files = write_unit_outputs(tmp_path, table, outlines, CRS, tier, "单元 & <b>")
+    page = files["units_map.html"].read_text(encoding="utf-8")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "#d7191c" in page  # 42 %: the lowest class
+    assert "#cccccc" in page  # no estates: no figure
+    assert (
+        gpd.read_file(files["units.gpkg"], layer="units")["name"].tolist() == table["name"].tolist()
+    )

@@ -43,6 +43,8 @@ UNIT_COLUMNS = {
 CLASSES = ((0.5, "#d7191c"), (0.7, "#fdae61"), (0.85, "#ffffbf"), (0.95, "#a6d96a"),
            (1.0001, "#1a9641"))  # fmt: skip
 NO_DATA = "#cccccc"
+#: Legend text of the classes.
+CLASS_LABELS = ("< 50%", "50–70%", "70–85%", "85–95%", "≥ 95%")
 
 
 def unit_table(
@@ -205,7 +207,7 @@ def write_unit_outputs(
         }
         for (_, r), s, path in zip(table.iterrows(), share, paths, strict=True)
     ]
-    legend = [{"fill": c, "upto": min(b, 1.0)} for b, c in CLASSES]
+    legend = [{"fill": c, "label": t} for (_, c), t in zip(CLASSES, CLASS_LABELS, strict=True)]
     page = render(
         "batch/html/units_map.html.j2",
         title=title, tier=tier.name, units=units, legend=legend, width=width, height=height,
@@ -214,12 +216,14 @@ def write_unit_outputs(
         out / "units_map.html", lambda p: p.write_text(page, encoding="utf-8")
     )
     written["units_map.png"] = write_atomic(
-        out / "units_map.png", lambda p: _png(p, frame, units, title)
+        out / "units_map.png", lambda p: _png(p, frame, units, title, tier.name)
     )
     return written
 
 
-def _png(path: Path, frame: gpd.GeoDataFrame, units: list[dict[str, Any]], title: str) -> None:
+def _png(
+    path: Path, frame: gpd.GeoDataFrame, units: list[dict[str, Any]], title: str, tier_name: str
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -240,6 +244,11 @@ def _png(path: Path, frame: gpd.GeoDataFrame, units: list[dict[str, Any]], title
                 point = geom.representative_point()
                 ax.annotate(f"{unit['name']}\n{unit['label']}", (point.x, point.y),
                             ha="center", va="center", fontsize=8)  # fmt: skip
+        from matplotlib.patches import Patch
+
+        handles = [Patch(facecolor=c, edgecolor="#555555", label=t)
+                   for (_, c), t in zip(CLASSES, CLASS_LABELS, strict=True)]  # fmt: skip
+        ax.legend(handles=handles, title=f"{tier_name} 户数覆盖率", loc="lower right", fontsize=8)
         ax.set_title(title)
         ax.set_axis_off()
         ax.set_aspect("equal")

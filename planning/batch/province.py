@@ -162,5 +162,7 @@ def gather_province(
     index = {u.unit_id: i for i, u in enumerate(plan.units)}
     for uid, pos in positions.items():
         estate_unit[pos] = index[uid]
-    title = f"{ruleset.name_zh} · {len(plan.units)} 个单元 units"
+    title = (
+        f"各单元服务圈覆盖 Coverage by unit · {len(plan.units)} 个单元 · 规则集 {ruleset.name_zh}"
+    )
     return Province(result, plan, positions, estate_unit, title)

@@ -131,7 +131,7 @@ class _Reporter:
         self.names = {u.unit_id: u.name for u in plan.units}
         self.total = len(plan.units)
         self.done = 0
-        self.failed = 0
+        self.failed_units: set[str] = set()
         self.steps: dict[str, int] = {}
         self.attempts: dict[str, int] = {}
         self.lock = threading.Lock()
@@ -146,12 +146,12 @@ class _Reporter:
             elif kind in ("done", "resumed"):
                 self.done += 1
                 self.steps[unit_id] = UNIT_STEPS
-            elif kind == "failed" and not extra.pop("worker_side", False):
-                self.failed += 1
+            elif kind == "failed":
+                self.failed_units.add(unit_id)
             event = BatchEvent(
                 kind, unit_id, self.names.get(unit_id, ""), message,
                 self.steps.get(unit_id, 0), self.attempts.get(unit_id, 0),
-                self.done, self.failed, self.total, extra.get("pid"),
+                self.done, len(self.failed_units), self.total, extra.get("pid"),
             )  # fmt: skip
             if self.callback is not None:
                 self.callback(event)
