@@ -22,6 +22,7 @@ from planning.audit import MeasuredTier
 from planning.audit.output import pyogrio_fixed_time
 from planning.batch.units import Unit, unit_key
 from planning.io import write_atomic
+from planning.io.cells import csv_safe
 
 #: Per-unit columns with their Chinese headers.
 UNIT_COLUMNS = {
@@ -181,7 +182,9 @@ def write_unit_outputs(
             headers[column] = f"{column.removeprefix('households_covered_')}覆盖户数"
     written["units.csv"] = write_atomic(
         out / "units.csv",
-        lambda p: table.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n"),
+        lambda p: csv_safe(table).to_csv(  # unit names stay text in Excel (csv injection)
+            p, index=False, encoding="utf-8-sig", lineterminator="\n"
+        ),
     )
     frame = gpd.GeoDataFrame(table, geometry=list(outlines), crs=crs)
 
