@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from planning._errors import InputDataError
+from planning._errors import InputDataError, SolverError
 from planning.siting import maximal_coverage, set_cover
 from planning.siting.lagrange import dual_bound, split_parts
 from planning.siting.prepare import prepare_instance
@@ -80,7 +80,8 @@ def mclp_lp_and_optimum(dense: np.ndarray, w: np.ndarray, n_new: int) -> tuple[f
         integrality=np.concatenate([np.ones(n_c), np.zeros(n_d)]),
         bounds=Bounds(0, 1),
     )
-    assert lp.status == 0 and opt.status == 0
+    assert lp.status == 0
+    assert opt.status == 0
     return -float(lp.fun), -float(opt.fun)
 
 
@@ -112,15 +113,13 @@ def test_minimum_equals_enumeration_with_conflicts(seed: int) -> None:
     n_d, n_c = int(rng.integers(12, 25)), int(rng.integers(6, 11))
     dense = rng.random((n_d, n_c)) < rng.uniform(0.15, 0.4)
     w = rng.integers(1, 20, n_d).astype(float)
-    conflicts = [
-        (a, b) for a, b in itertools.combinations(range(n_c), 2) if rng.random() < 0.12
-    ]
+    conflicts = [(a, b) for a, b in itertools.combinations(range(n_c), 2) if rng.random() < 0.12]
     target = [0.6, 0.8, 0.9, 1.0][seed % 4]
     reach = covered_weight(dense, w, range(n_c))
     need = target * w.sum()
     best = enumerate_min_count(dense, w, need, conflicts)
     if need > reach + 1e-9 or best is None:
-        with pytest.raises(Exception):  # noqa: B017 - unreachable or infeasible
+        with pytest.raises(SolverError, match="cannot be reached"):
             set_cover(sp.csr_array(dense), w, target, conflicts=np.array(conflicts).reshape(-1, 2))
         return
     res = set_cover(sp.csr_array(dense), w, target, conflicts=np.array(conflicts).reshape(-1, 2))

@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from planning._errors import InputDataError
+from planning._errors import InputDataError, SolverError
 from planning.siting.greedy import greedy_columns
 from planning.siting.highs import Solution, solve_model
 from planning.siting.milp import build_model
@@ -265,6 +265,8 @@ def set_cover(
         ans = solve_set_cover(
             red, rest, time_limit_s=time_limit_s, threads=threads, greedy=warm_start
         )
+        if not math.isfinite(ans.count):
+            raise _no_cover(float(target), ans.details.get("infeasible", False), time_limit_s)
         res = _finish(
             inst, red, ans.opened, None, None, t0, kind="min_sites", raw_bound=ans.bound, tol=0.0
         )
@@ -300,6 +302,20 @@ def set_cover(
         res.time_s,
     )
     return res
+
+
+def _no_cover(target: float, infeasible: bool, time_limit_s: float) -> SolverError:
+    """Return the error for when no set of sites reaching the target was found."""
+    if infeasible:
+        return SolverError(
+            f"coverage target {target:.1%} cannot be reached while every group gets a site and "
+            "no two conflicting candidates (e.g. closer than the minimum spacing 最小间距) both "
+            "open; lower the target or the spacing, or add candidates."
+        )
+    return SolverError(
+        f"no set of sites reaching {target:.1%} was found within {time_limit_s:g} s; raise "
+        "time_limit_s."
+    )
 
 
 def _max_assignable(red: Reduced, cap: NDArray[np.float64] | None) -> float:

@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from planning._errors import SolverError
 from planning.siting.highs import run_highs
 from planning.siting.lagrange import (
     Option,
@@ -220,7 +221,12 @@ def _lp_stages(state: _State, deadline: float, threads: int | None) -> None:
         conflicts=red.conflicts,
     )
     t_lp = time.perf_counter()
-    lp = run_highs(model, time_limit_s=deadline - t_lp, relax=True, threads=threads)
+    try:
+        lp = run_highs(model, time_limit_s=deadline - t_lp, relax=True, threads=threads)
+    except SolverError:
+        # even the relaxation is infeasible: groups and conflicts rule the target out
+        state.details["infeasible"] = True
+        return
     state.details["lp_s"] = round(time.perf_counter() - t_lp, 3)
     if lp is None or lp.status != "optimal" or lp.row_duals is None:
         state.details["lp"] = "not solved in time"
