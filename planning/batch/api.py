@@ -57,10 +57,24 @@ def _choices(
     walk_speed: float | None,
     include_planned: bool,
     max_snap_m: float | None,
+    search_radius_m: float | None,
+    profile: str | None,
 ) -> AuditChoices:
     ruleset = rules if isinstance(rules, Ruleset) else load_ruleset(rules)
-    options = AuditOptions(walk_speed, measure, include_planned, max_snap_m)  # type: ignore[arg-type]
-    return AuditChoices(ruleset, options)
+    options = AuditOptions(
+        walk_speed,
+        measure,  # type: ignore[arg-type]
+        include_planned,
+        max_snap_m,
+        search_radius_m,
+    )
+    if profile is not None and not isinstance(profile, str):
+        raise OptionError(
+            f"profile={profile!r}: a batch audits one walkability profile; run one batch per "
+            "profile.",
+            "profile",
+        )
+    return AuditChoices(ruleset, options, profile)
 
 
 def run_batch(
@@ -75,6 +89,8 @@ def run_batch(
     walk_speed: float | None = None,
     include_planned: bool = False,
     max_snap_m: float | None = None,
+    search_radius_m: float | None = None,
+    profile: str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     client: Client | None = None,
@@ -107,8 +123,10 @@ def run_batch(
         ``.png``, ``units/<unit>/`` per unit and ``batch/`` (ledger and state).
     split_field : str, optional
         Field to group a GeoDataFrame ``split`` by.
-    rules, measure, walk_speed, include_planned, max_snap_m
+    rules, measure, walk_speed, include_planned, max_snap_m, search_radius_m
         As for :func:`planning.audit`.
+    profile : {"walk", "step_free"}, optional
+        Walkability profile to audit (the network's own by default); one per batch.
     workers : int, optional
         Worker processes of a local Dask cluster (default: the machine's cores).
     scheduler : str, optional
@@ -145,7 +163,9 @@ def run_batch(
         )
     opts = _options(out, workers, scheduler, client, retries, resume, maps, lang, basemap,
                     parameters)  # fmt: skip
-    choices = _choices(rules, measure, walk_speed, include_planned, max_snap_m)
+    choices = _choices(
+        rules, measure, walk_speed, include_planned, max_snap_m, search_radius_m, profile
+    )
     say = _say(progress)
     plan = plan_split(inputs, network, split, choices, split_field=split_field, say=say)
     return execute(plan, opts, progress)
@@ -163,6 +183,8 @@ def run_manifest(
     walk_speed: float | None = None,
     include_planned: bool = False,
     max_snap_m: float | None = None,
+    search_radius_m: float | None = None,
+    profile: str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     client: Client | None = None,
@@ -184,8 +206,8 @@ def run_manifest(
         Province folder, as for :func:`run_batch`.
     fields, coords, crs : optional
         As for :func:`planning.load_inputs`, for every unit (they win over the manifest's).
-    rules, measure, walk_speed, include_planned, max_snap_m, workers, scheduler, client, \
-retries, resume, maps, lang, basemap, progress, parameters
+    rules, measure, walk_speed, include_planned, max_snap_m, search_radius_m, profile, \
+workers, scheduler, client, retries, resume, maps, lang, basemap, progress, parameters
         As for :func:`run_batch`.
 
     Returns
@@ -195,7 +217,9 @@ retries, resume, maps, lang, basemap, progress, parameters
     """
     opts = _options(out, workers, scheduler, client, retries, resume, maps, lang, basemap,
                     parameters)  # fmt: skip
-    choices = _choices(rules, measure, walk_speed, include_planned, max_snap_m)
+    choices = _choices(
+        rules, measure, walk_speed, include_planned, max_snap_m, search_radius_m, profile
+    )
     plan = plan_manifest(
         read_manifest(manifest), choices, fields=fields, coords=coords, crs=crs,
         say=_say(progress),

@@ -37,10 +37,12 @@ class AuditChoices:
 
     ruleset: Ruleset
     options: AuditOptions
+    #: Walkability profile to audit (the network's own when None).
+    profile: str | None = None
 
     def fingerprint(self) -> str:
         """Return text that changes when any choice changes (part of every unit's input hash)."""
-        return f"{self.ruleset!r}|{self.options!r}"
+        return f"{self.ruleset!r}|{self.options!r}|{self.profile}"
 
 
 @dataclass(frozen=True)

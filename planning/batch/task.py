@@ -207,10 +207,6 @@ def measure_unit(job: UnitJob, state_dir: str) -> UnitMeasure | UnitFailure:
     start = time.perf_counter()
     emit("started", unit_id)
     options = job.choices.options
-    # The nearest-facility search radius, where this version's audit takes one.
-    radius: dict[str, Any] = (
-        {"search_radius_m": options.search_radius_m} if hasattr(options, "search_radius_m") else {}
-    )
     try:
         with settings.override(**job.settings):
             net = _network(job)
@@ -223,7 +219,8 @@ def measure_unit(job: UnitJob, state_dir: str) -> UnitMeasure | UnitFailure:
                 include_planned=options.include_planned,
                 max_snap_m=options.max_snap_m,
                 progress=lambda message: emit("step", unit_id, message=message),
-                **radius,
+                search_radius_m=options.search_radius_m,
+                profile=job.choices.profile,
             )
             rows, cols, values = _reach(result, net, job)
     except PlanningError as error:

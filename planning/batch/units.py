@@ -225,7 +225,7 @@ def halo_radius_m(ruleset: Ruleset, options: AuditOptions) -> float:
         policy = ruleset.sharing_policy(status)
         if policy.allowed:
             distances.append(float(policy.distance_m))
-    search: Any = getattr(options, "search_radius_m", None) or getattr(
+    search: Any = options.search_radius_m or getattr(
         settings, "search_radius_m", DEFAULT_SEARCH_RADIUS_M
     )
     distances.append(float(search))

@@ -226,8 +226,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         "walk_speed": args.walk_speed,
         "include_planned": args.include_planned,
         "max_snap_m": args.max_snap_m,
+        "search_radius_m": args.search_radius_m,
     }
     if args.manifest:
+        from planning.network.walkability import check_profiles
+
+        profiles = check_profiles(args.profile) if args.profile else ()
+        common["profile"] = profiles[0] if len(profiles) == 1 else (profiles or None)
         batch = run_manifest(
             args.manifest,
             fields=parse_field_options(args.field or []),
@@ -241,8 +246,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         spec = spec_from_args(args, needs_network=True)
         spec.out = out
         prepared = prepare_project(spec, console)
+        profiles = tuple(spec.profile)
         common.update(measure=spec.measure, walk_speed=spec.walk_speed,
-                      include_planned=spec.include_planned, max_snap_m=spec.max_snap_m)  # fmt: skip
+                      include_planned=spec.include_planned, max_snap_m=spec.max_snap_m,
+                      search_radius_m=spec.search_radius_m,
+                      profile=profiles[0] if len(profiles) == 1 else profiles)  # fmt: skip
         batch = run_batch(
             prepared.inputs,
             prepared.net,
