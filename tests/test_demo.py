@@ -48,7 +48,9 @@ def test_summary_agrees_with_the_estate_table(demo_dir):
         # covered exactly when a facility lies within the tier distance
         distance = summary["parameters"]["tiers_m"][tier]
         assert (table[f"covered_{tier}"] == (table[f"walk_{tier}_m"] <= distance)).all()
-    assert totals["estates_area_failing"] == int((~table["area_ok"].astype(bool)).sum())
+    below = ~table["area_ok"].astype(bool)
+    assert totals["estates_area_below_figure"] == int(below.sum())
+    assert totals["estates_area_failing"] == int((below & table["area_judged"]).sum())
     assert totals["shortfall_m2"] == pytest.approx(table["shortfall_m2"].sum(), abs=0.1)
     assert totals["verdicts"] == table["verdict"].value_counts().sort_index().to_dict()
     # per-street households add up to the total

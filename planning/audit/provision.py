@@ -150,7 +150,11 @@ class Provision:
 
 
 def floor_area(estates: gpd.GeoDataFrame, ruleset: Ruleset, provision: Provision) -> None:
-    """Add the floor-area columns (required, on-site, shared, shortfall, ``area_ok``) in place."""
+    """Add the floor-area columns in place.
+
+    ``area_ok`` says whether the estate meets the figure; ``area_judged`` whether its rule gives a
+    verdict (a report-only rule shows the figure, never 不达标).
+    """
     rate, rule_id, rules = _rate_and_rule(estates, ruleset.floor_area_rule)
     estates["area_rule_id"] = rule_id
     estates["rate_m2_per_100hh"] = rate
@@ -167,6 +171,7 @@ def floor_area(estates: gpd.GeoDataFrame, ruleset: Ruleset, provision: Provision
     ):
         estates[column] = np.where(has_rule, np.round(values, 2), np.nan)
     estates["area_ok"] = pd.Series(alloc.ok, index=estates.index, dtype="boolean").mask(~has_rule)
+    estates["area_judged"] = _judged(rule_id, rules)
 
 
 def land(estates: gpd.GeoDataFrame, ruleset: Ruleset, provision: Provision) -> None:
@@ -184,3 +189,10 @@ def land(estates: gpd.GeoDataFrame, ruleset: Ruleset, provision: Provision) -> N
     estates["land_required_m2"] = np.where(has_rule, np.round(alloc.required, 2), np.nan)
     estates["land_provided_m2"] = np.where(has_rule, np.round(alloc.provided, 2), np.nan)
     estates["land_ok"] = pd.Series(alloc.ok, index=estates.index, dtype="boolean").mask(~has_rule)
+    estates["land_judged"] = _judged(rule_id, rules)
+
+
+def _judged(rule_id: np.ndarray, rules: list[Rule]) -> np.ndarray:
+    """Whether each estate's rule gives a verdict (达标/不达标) rather than only its figure."""
+    judging = {rule.id for rule in rules if rule.judges}
+    return np.array([rid in judging for rid in rule_id], dtype=bool)

@@ -59,7 +59,7 @@ def street_table(
     streets["elderly"] = grouped["elderly"].sum(min_count=1).reindex(streets.index)
     for column in ("required_m2", "provided_m2", "shortfall_m2"):
         streets[column] = grouped[column].sum(min_count=1).reindex(streets.index).round(2)
-    failing = estates["area_ok"].eq(False).fillna(False)
+    failing = _failing(estates, "area")
     streets["estates_area_failing"] = (
         failing.groupby(sid).sum().reindex(streets.index, fill_value=0).astype(int)
     )
@@ -225,6 +225,12 @@ def rule_checks(
     return checks
 
 
+def _failing(estates: pd.DataFrame, prefix: str) -> pd.Series:
+    """Estates below the figure of a rule that judges (``area`` or ``land``)."""
+    below = estates[f"{prefix}_ok"].eq(False).fillna(False)
+    return below & estates[f"{prefix}_judged"].astype(bool)
+
+
 def totals(
     estates: pd.DataFrame, tiers: list[MeasuredTier], sensitivity: pd.DataFrame
 ) -> dict[str, Any]:
@@ -254,8 +260,9 @@ def totals(
             else None
             for t in tiers
         },
-        "estates_area_failing": int(estates["area_ok"].eq(False).fillna(False).sum()),
-        "estates_land_failing": int(estates["land_ok"].eq(False).fillna(False).sum()),
+        "estates_area_failing": int(_failing(estates, "area").sum()),
+        "estates_land_failing": int(_failing(estates, "land").sum()),
+        "estates_area_below_figure": int(estates["area_ok"].eq(False).fillna(False).sum()),
         "required_m2": round(float(np.nansum(estates["required_m2"])), 2),
         "provided_m2": round(float(np.nansum(estates["provided_m2"])), 2),
         "shortfall_m2": round(float(np.nansum(estates["shortfall_m2"])), 2),

@@ -21,6 +21,7 @@ from planning import __version__, network, settings
 from planning._errors import NetworkError, param
 from planning.analysis.coverage import speed_sensitivity
 from planning.analysis.origins import estate_origins
+from planning.audit.horizon import Horizon, elderly_in, horizon_totals, occupied, open_facilities
 from planning.audit.provision import Provision, floor_area, land
 from planning.audit.reach import Reach, measure, profile_totals, unreachable_counts
 from planning.audit.result import Audit, AuditOptions
@@ -101,6 +102,7 @@ def run_audit(
     barriers: gpd.GeoDataFrame | None = None,
     progress: Progress | None = None,
     other_profiles: Mapping[str, network.WalkNetwork] | None = None,
+    horizon: Horizon | None = None,
 ) -> Audit:
     """Audit estates and facilities against a ruleset on a walking network.
 
@@ -121,6 +123,9 @@ def run_audit(
     other_profiles : mapping, optional
         Networks of other walkability profiles (``{"step_free": net}``) whose circle coverage
         is reported beside this one's (``totals["by_profile"]``).
+    horizon : Horizon, optional
+        A horizon year (规划期): coverage of the estates occupied and the facilities open then,
+        with the elderly projected to it, beside today's (``totals["horizon"]``).
 
     Returns
     -------
@@ -196,9 +201,10 @@ def run_audit(
     floor_area(estates, ruleset, provision)
     land(estates, ruleset, provision)
 
-    area_fail = ~estates["area_ok"].fillna(True).astype(bool) | ~estates["land_ok"].fillna(
-        True
-    ).astype(bool)
+    # Only rules that judge make an estate fail; report-only figures stay in the tables.
+    area_fail = (estates["area_ok"].eq(False).fillna(False).to_numpy() & estates["area_judged"]) | (
+        estates["land_ok"].eq(False).fillna(False).to_numpy() & estates["land_judged"]
+    )
     outside = ~estates[f"covered_{largest.name}"].astype(bool)
     estates["verdict"] = np.select(
         [area_fail & outside, area_fail, outside],
@@ -225,6 +231,20 @@ def run_audit(
     here = profile_totals(reach, tiers, households)
     totals["estates_unreachable_by_reason"] = unreachable_counts(reach.reason)
     totals["uncovered_by_distance"] = here["uncovered_by_distance"]
+    if horizon is not None:
+        say(f"Counting the horizon year {horizon.year} (规划期)")
+        open_then = open_facilities(facilities, horizon)
+        h_reach = _measure(net, origin_snaps, groups, n_estates, facilities, fac_snaps,
+                           open_then, tiers, radius)  # fmt: skip
+        totals["horizon"] = horizon_totals(
+            horizon,
+            tiers,
+            {t.name: h_reach.tiers[t.name][0] <= t.distance_m for t in tiers},
+            occupied(estates, horizon.year),
+            households,
+            elderly_in(estates, streets, horizon, float(params.persons_per_household)),
+            int(sum(_measure_masks(facilities, open_then & fac_snaps.ok, tiers))),
+        )
     if other_profiles:
         by_profile = {net.profile: here}
         for name, other in other_profiles.items():
@@ -263,6 +283,7 @@ def run_audit(
             "profiles": [net.profile, *(other_profiles or {})],
             "tiers_m": {t.name: t.distance_m for t in tiers},
             "crs": str(estates.crs),
+            "horizon_year": None if horizon is None else horizon.year,
         },
     )
 
@@ -284,6 +305,16 @@ def _measure(
     masks = {t.name: kinds.isin(t.facility_kinds).to_numpy() & active & fac_snaps.ok for t in tiers}
     return measure(net, origins, groups, n_estates, fac_snaps, masks, tiers, radius,
                    sensitivity_cutoff)  # fmt: skip
+
+
+def _measure_masks(
+    facilities: gpd.GeoDataFrame, counted: np.ndarray, tiers: list[MeasuredTier]
+) -> np.ndarray:
+    """Facilities counted by any tier (kind and ``counted``), one flag per facility."""
+    kinds = {k for t in tiers for k in t.facility_kinds}
+    if not len(facilities):
+        return np.zeros(0, dtype=bool)
+    return facilities["kind"].isin(kinds).to_numpy() & counted
 
 
 def _ids(facility_ids: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -92,7 +92,9 @@ def unit_table(
             covered = float(households[mine & estates[f"covered_{tier.name}"].to_numpy(bool)].sum())
             row[f"households_covered_{tier.name}"] = int(covered)
             row[f"coverage_{tier.name}"] = round(covered / hh, 4) if hh else None
-        failing = estates["area_ok"].eq(False).fillna(False).to_numpy(bool) & mine
+        # Only judging rules fail an estate (report-only figures stay in the tables).
+        judged = estates.get("area_judged", pd.Series(True, index=estates.index)).to_numpy(bool)
+        failing = estates["area_ok"].eq(False).fillna(False).to_numpy(bool) & judged & mine
         row["estates_area_failing"] = int(failing.sum())
         row["shortfall_m2"] = round(float(estates["shortfall_m2"].to_numpy(float)[mine].sum()), 2)
         row["facilities"] = int((facility_unit == index).sum())

@@ -90,7 +90,9 @@ def print_summary(
         shown = "n/a" if share is None else f"{share:.1%}"
         echo(f"  {tier} circle 服务圈 coverage: {shown} of households ({covered})")
     echo(
-        f"Estates short of floor area 面积不达标: {totals['estates_area_failing']} "
+        f"Estates short of floor area 面积不达标: {totals['estates_area_failing']} judged, "
+        f"{totals.get('estates_area_below_figure', totals['estates_area_failing'])} below the "
+        "figure incl. report-only rules "
         f"(shortfall 缺口 {totals['shortfall_m2']:.0f} m²)"
     )
     echo("Rules 规则:")
