@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +12,7 @@ from planning._errors import OptionError
 from planning.api._sources import as_source, check_network, ruleset_of, split_source
 from planning.api.loading import network_summary
 from planning.audit import AuditOptions, run_audit
+from planning.audit.horizon import ElderlyProjection, Horizon
 from planning.audit.result import Measure
 from planning.io import Inputs
 from planning.results import AuditResult, SitingResult
@@ -34,6 +35,9 @@ def audit(
     progress: Progress | None = None,
     search_radius_m: float | None = None,
     profile: str | Sequence[str] | None = None,
+    horizon_year: int | None = None,
+    projection: ElderlyProjection | None = None,
+    facility_years: Mapping[str, int] | None = None,
 ) -> AuditResult:
     """Audit floor area per 100 households and the service circles (合规评估).
 
@@ -63,6 +67,14 @@ def audit(
         Walkability profile to audit: the network's own by default; ``"step_free"`` audits
         step-free coverage (无障碍, derived from a walk network); ``("walk", "step_free")``
         audits the first and reports both in ``summary["totals"]["by_profile"]``.
+    horizon_year : int, optional
+        A horizon year (规划期, e.g. 2035): estates with a later ``built_year`` are not yet lived
+        in, planned facilities count from their year, and coverage of households and elderly
+        residents in that year is reported beside today's (``summary["totals"]["horizon"]``).
+    projection : ElderlyProjection, optional
+        Elderly share of residents per street or county by year, for the horizon year.
+    facility_years : mapping, optional
+        Facility id → the year a planned facility opens (no year: open by the horizon year).
 
     Returns
     -------
@@ -93,6 +105,9 @@ def audit(
         barriers=network.barrier_polygons,
         progress=progress,
         other_profiles=nets,
+        horizon=None
+        if horizon_year is None
+        else Horizon(horizon_year, projection, dict(facility_years or {})),
     )
     core.parameters["network"] = network_summary(main.report)
     return AuditResult.from_audit(core)
