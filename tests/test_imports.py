@@ -25,11 +25,12 @@ LAYERS: list[tuple[str, ...]] = [
     ("planning.analysis",),
     ("planning.audit",),
     ("planning.siting", "planning.review"),
-    ("planning.maps", "planning.sample"),
+    ("planning.maps", "planning.sample", "planning.scenario"),
     ("planning.results",),
     ("planning.api",),
     ("planning.project",),
     ("planning.batch",),
+    ("planning.serve",),
     ("planning.cli",),
 ]  # fmt: skip
 

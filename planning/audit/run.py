@@ -201,16 +201,7 @@ def run_audit(
     floor_area(estates, ruleset, provision)
     land(estates, ruleset, provision)
 
-    # Only rules that judge make an estate fail; report-only figures stay in the tables.
-    area_fail = (estates["area_ok"].eq(False).fillna(False).to_numpy() & estates["area_judged"]) | (
-        estates["land_ok"].eq(False).fillna(False).to_numpy() & estates["land_judged"]
-    )
-    outside = ~estates[f"covered_{largest.name}"].astype(bool)
-    estates["verdict"] = np.select(
-        [area_fail & outside, area_fail, outside],
-        ["both", "area_shortfall", "outside_circle"],
-        "ok",
-    )
+    estates["verdict"] = estate_verdicts(estates, largest)
 
     say("Summarising by street (街道)")
     streets, est_street, fac_street = _assign_streets(estates, facilities, inputs.streets)
@@ -285,6 +276,22 @@ def run_audit(
             "crs": str(estates.crs),
             "horizon_year": None if horizon is None else horizon.year,
         },
+    )
+
+
+def estate_verdicts(estates: pd.DataFrame, largest: MeasuredTier) -> np.ndarray:
+    """Each estate's verdict from its floor-area, land and largest-circle columns.
+
+    Only rules that judge make an estate fail; report-only figures stay in the tables.
+    """
+    area_fail = (estates["area_ok"].eq(False).fillna(False).to_numpy() & estates["area_judged"]) | (
+        estates["land_ok"].eq(False).fillna(False).to_numpy() & estates["land_judged"]
+    )
+    outside = ~estates[f"covered_{largest.name}"].astype(bool)
+    return np.select(
+        [area_fail & outside, area_fail, outside],
+        ["both", "area_shortfall", "outside_circle"],
+        "ok",
     )
 
 
