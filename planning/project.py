@@ -92,6 +92,10 @@ class ProjectSpec:
     road_classes: Path | None = None  # TOML table of centre-line road classes (道路等级)
     strict: bool = False
     fix: tuple[str, ...] = ()
+    horizon_year: int | None = None  # 规划期: also report coverage in this year
+    scenario: str | None = None  # a scenario file (情景) applied to the inputs
+    scenario_name: str | None = None  # its name: results go to OUT/scenarios/<name>/
+    scenarios: dict[str, str] = field(default_factory=dict)  # [scenarios] name → file
 
 
 def layer_ref(value: Any, layer: Any, base: Path) -> LayerRef | None:
@@ -170,7 +174,13 @@ def load_project_file(path: Path) -> ProjectSpec:
         measure=lower(audit.get("measure")),
         include_planned=bool(audit.get("include_planned", False)),
         basemap=str(audit.get("basemap", "none")).lower(),
+        horizon_year=None if audit.get("horizon_year") is None else int(audit["horizon_year"]),
+        scenarios={str(k): str(base / v) for k, v in data.get("scenarios", {}).items()},
     )
+    if audit.get("scenario"):  # a file or a name in [scenarios]: OUT/scenarios/<name>/
+        from planning.scenario import find_scenario
+
+        spec.scenario, spec.scenario_name = find_scenario(audit["scenario"], spec.scenarios, base)
     for role in _input_roles():
         setattr(spec, role, layer_ref(inputs.get(role), inputs.get(f"{role}_layer"), base))
     rules = Path(spec.rules)
@@ -186,6 +196,8 @@ def spec_inputs(spec: ProjectSpec) -> list[Path]:
         paths.append(Path(spec.rules))
     if spec.road_classes is not None:
         paths.append(Path(spec.road_classes))
+    if spec.scenario is not None:
+        paths.append(Path(spec.scenario))
     return paths
 
 
@@ -420,9 +432,12 @@ def audit_prepared(
 ) -> AuditResult:
     """Run the audit of a prepared project (in memory), recording the project."""
     from planning.api import audit
+    from planning.scenario import scenario_audit
 
+    # a what-if (情景): the inputs as the scenario file has them, and its horizon year
+    inputs, extra = scenario_audit(prepared.inputs, spec.scenario, spec.horizon_year)
     result = audit(
-        prepared.inputs,
+        inputs,
         prepared.net,
         prepared.ruleset,
         measure=spec.measure,  # type: ignore[arg-type]
@@ -432,6 +447,7 @@ def audit_prepared(
         progress=progress,
         search_radius_m=spec.search_radius_m,
         profile=spec.profile,
+        **extra,
     )
     result.parameters["project"] = spec_to_dict(spec)
     require_reachable(result)

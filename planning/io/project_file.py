@@ -96,7 +96,14 @@ def project_keys(
             "basemap": Key(
                 "choice", 'basemap = "none"', choices=("none", "osm", "tianditu", "amap")
             ),
+            "horizon_year": Key(
+                "integer", "horizon_year = 2035  (规划期)", minimum=1990, maximum=2100
+            ),
+            "scenario": Key(
+                "text", 'scenario = "scenarios/幸福里.toml"  (or a name in [scenarios])'
+            ),
         },
+        "scenarios": Key("texts", 'xingfuli = "scenarios/幸福里.toml"  (scenario name = "file")'),
     }
 
 

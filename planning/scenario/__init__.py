@@ -8,7 +8,7 @@
 * :mod:`~planning.scenario.compare` — before/after of two results folders (``eldercare compare``).
 """
 
-from planning.scenario.apply import apply_scenario
+from planning.scenario.apply import apply_scenario, scenario_audit
 from planning.scenario.model import (
     ADDED_PREFIX,
     PLANNED_PREFIX,
@@ -16,6 +16,7 @@ from planning.scenario.model import (
     PlannedEstate,
     Scenario,
     check_name,
+    find_scenario,
     read_scenario,
 )
 
@@ -27,5 +28,7 @@ __all__ = [
     "Scenario",
     "apply_scenario",
     "check_name",
+    "find_scenario",
     "read_scenario",
+    "scenario_audit",
 ]

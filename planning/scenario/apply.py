@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -155,3 +156,23 @@ def apply_scenario(inputs: Inputs, scenario: Scenario) -> Inputs:
 def shapely_point(lon: float, lat: float, crs: Any) -> shapely.Point:
     """One WGS-84 lon/lat as a point in ``crs`` (for the live editor)."""
     return _points([(lon, lat)], crs).iloc[0]
+
+
+def scenario_audit(
+    inputs: Inputs, file: str | Path | None, horizon_year: int | None = None
+) -> tuple[Inputs, dict[str, Any]]:
+    """Return the inputs with a scenario file applied and the audit's horizon arguments.
+
+    The horizon year is ``horizon_year`` when given, else the scenario's own; without a file
+    the inputs are returned as they are.
+    """
+    from planning.scenario.model import read_scenario
+
+    if file is None:
+        return inputs, {"horizon_year": horizon_year}
+    scenario = read_scenario(file)
+    return apply_scenario(inputs, scenario), {
+        "horizon_year": horizon_year or scenario.horizon_year,
+        "projection": scenario.projection,
+        "facility_years": scenario.facility_years_all,
+    }

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planning._errors import InputFileError
+from planning._errors import InputFileError, param
 from planning.audit.horizon import YEARS, ElderlyProjection
 from planning.io.tomlfile import read_toml
 from planning.schema.values import normalise_kind
@@ -357,3 +357,38 @@ def read_scenario(path: str | Path) -> Scenario:
             + "\n  ".join(p.items)
         )
     return scenario
+
+
+def find_scenario(
+    value: str, listed: dict[str, str], base: Path | None = None, need_file: bool = True
+) -> tuple[str | None, str]:
+    """Return the scenario file (absolute, or None) and name that ``value`` means.
+
+    ``value`` is a scenario file (``.toml``), a name listed in a project's ``[scenarios]``
+    (``listed``), or a name with a file ``scenarios/<name>.toml`` beside the project (``base``).
+    Without a file (``need_file=False``, e.g. a named siting run) the name alone names the
+    folder ``OUT/scenarios/<name>/``.
+
+    Raises
+    ------
+    InputFileError
+        No such file, or a name that cannot name a folder.
+    """
+    path = Path(value)
+    candidates = [path] if path.suffix.lower() == ".toml" else []
+    if candidates and base is not None and not path.is_absolute():
+        candidates.insert(0, base / path)
+    if value in listed:
+        candidates.append(Path(listed[value]))
+    if base is not None and not candidates:
+        candidates.append(base / "scenarios" / f"{value}.toml")
+    found = next((p for p in candidates if p.is_file()), None)
+    if found is None and (need_file or path.suffix.lower() == ".toml"):
+        tried = ", ".join(str(p) for p in candidates) or value
+        raise InputFileError(
+            f"Scenario {value!r} not found (tried {tried}): give a scenario file "
+            f"({param('scenario', 'scenario.toml')}) or list it in the project's [scenarios]."
+        )
+    if found is None:
+        return None, check_name(value)
+    return str(found.resolve()), read_scenario(found).name
