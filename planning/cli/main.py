@@ -21,6 +21,7 @@ from planning.cli.console import Console, clean, echo, print_summary
 from planning.cli.failures import run_command
 from planning.cli.flags import render
 from planning.cli.options import add_input_arguments, add_network_arguments, spec_from_args
+from planning.cli.whatif import add_scenario_arguments, add_whatif_parsers, scenario_options
 from planning.io.outfolder import terminate_as_exception
 from planning.project import DEMO_DIR, ProjectSpec
 
@@ -108,6 +109,7 @@ def _run_audit(
 def _cmd_audit(args: argparse.Namespace) -> int:
     console = Console(args.quiet)
     spec = spec_from_args(args, needs_network=True)
+    scenario_options(spec, args, need_file=True)
     result, files = _run_audit(spec, console, args.lang, _inputs_of(spec, args))
     if not args.quiet:
         print_summary(spec.out, result.summary, files)
@@ -147,6 +149,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
             spec.out = Path(args.out)
     else:
         spec = spec_from_args(args, needs_network=True)
+    scenario_options(spec, args, need_file=False)
     # Refuse a bad or busy --out before the work, and keep it locked until written.
     check_output_folder(spec.out, inputs=_inputs_of(spec, args))
     with output_lock(spec.out):
@@ -323,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_input_arguments(p)
     add_network_arguments(p)
+    add_scenario_arguments(p)
     p.set_defaults(func=_cmd_audit)
 
     p = add_with_common("demo", help="run the audit on the bundled sample district into maps/demo/")
@@ -398,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="a new street centre in every street without one (default: with --kind street_centre)",
     )
+    add_scenario_arguments(p)
     p.set_defaults(func=_cmd_site)
 
     p = add_with_common("sample", help="write the synthetic sample district 示例区 (合成示例数据)")
@@ -416,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_network_arguments(p)
     add_batch_arguments(p)
     p.set_defaults(func=_cmd_batch)
+
+    add_whatif_parsers(add_with_common)
 
     from planning.cli.review import add_review_parser
 

@@ -11,7 +11,7 @@ The HTML, JavaScript and CSS are templates in ``serve/html/`` with Leaflet inlin
 """
 
 from planning.serve.app import create_app
-from planning.serve.security import TOKEN_HEADER, check_bind, new_token
+from planning.serve.security import TOKEN_HEADER, check_bind, is_loopback, new_token
 from planning.serve.server import ServerThread, make_server, running
 from planning.serve.session import Session, load_session
 
@@ -21,6 +21,7 @@ __all__ = [
     "Session",
     "check_bind",
     "create_app",
+    "is_loopback",
     "load_session",
     "make_server",
     "new_token",

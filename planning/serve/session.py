@@ -88,6 +88,10 @@ class Session:
         scenario = self.live.as_scenario(name)
         out = self.scenario_folder(name)
         result = audit_scenario(self.spec, self.prepared, scenario, progress)
+        # The folder records its own scenario file, so it can be served or re-made later.
+        project = result.parameters["project"]
+        project.update(out=str(out.resolve()), scenario=str((out / "scenario.toml").resolve()),
+                       scenario_name=name)  # fmt: skip
         files = sorted(result.write(out, lang="zh", basemap="none", progress=progress))
         write_scenario_file(scenario, out / "scenario.toml")
         return {"folder": str(out), "files": [*files, "scenario.toml"], "totals": result.totals}
