@@ -78,6 +78,7 @@ def halo_m(choices: AuditChoices) -> float:
 
     Examples
     --------
+    >>> from planning.audit import AuditOptions
     >>> from planning.rules import load_ruleset
     >>> round(halo_m(AuditChoices(load_ruleset("national"), AuditOptions())))
     3317
