@@ -40,6 +40,10 @@ __all__ = ["SitingOptions", "SitingOutcome", "read_candidates", "site_centres"]
 
 logger = logging.getLogger(__name__)
 
+#: Prefixes of generated candidate ids and of proposal ids (候选点/选址方案编号).
+CANDIDATE_PREFIX = "CAND-"
+PROPOSAL_PREFIX = "PROP-"
+
 #: Above this many candidate × estate pairs the exact MILP is replaced by the greedy heuristic
 #: (with its gap to the LP bound reported), unless the caller forces a method.
 MILP_PAIR_LIMIT = 5_000_000
@@ -190,6 +194,8 @@ def site_centres(
         frame = prepared_candidates(candidates, estates.crs)
     else:
         frame = generated_candidates(estates, ~covered_before, options.spacing_m)
+        # Generated ids get their own prefix: a bare G0018 would read as a gate's id.
+        frame["candidate_id"] = CANDIDATE_PREFIX + frame["candidate_id"].astype(str)
     snaps = network.snap(net, frame.geometry)
     if (~snaps.ok).any():
         logger.info(
@@ -366,6 +372,8 @@ def _proposals(
     pick = frame.iloc[selected] if selected.size else frame.iloc[:0]
     out = gpd.GeoDataFrame(
         {
+            # 选址方案编号: unique across layers (no estate, gate or facility id starts so)
+            "proposal_id": [f"{PROPOSAL_PREFIX}{k:03d}" for k in range(1, selected.size + 1)],
             "candidate_id": pick["candidate_id"].astype(str).to_numpy(),
             "name": pick["name"].astype(str).to_numpy() if "name" in pick else "",
             "rank": np.arange(1, selected.size + 1),
