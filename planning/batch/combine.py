@@ -23,6 +23,7 @@ from planning.audit import MeasuredTier
 from planning.audit.provision import Provision, floor_area, land
 from planning.audit.rules import rule_checks, street_table
 from planning.audit.rules import totals as totals_of
+from planning.audit.run import estate_verdicts
 from planning.batch.task import UnitMeasure
 from planning.rules import Ruleset
 
@@ -49,19 +50,6 @@ def gather_reach(
     return sp.csr_array((values, (position[rows], cols)), shape=(len(estate_rows), n_facilities))
 
 
-def verdicts(estates: pd.DataFrame, largest: MeasuredTier) -> np.ndarray:
-    """Return the estate verdicts, as :func:`planning.audit.run_audit` gives them."""
-    area_fail = ~estates["area_ok"].fillna(True).astype(bool) | ~estates["land_ok"].fillna(
-        True
-    ).astype(bool)
-    outside = ~estates[f"covered_{largest.name}"].astype(bool)
-    return np.select(
-        [area_fail & outside, area_fail, outside],
-        ["both", "area_shortfall", "outside_circle"],
-        "ok",
-    )
-
-
 def allocate(
     estates: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
@@ -73,7 +61,7 @@ def allocate(
     provision = Provision.from_reach(estates, facilities, ruleset, reach)
     floor_area(estates, ruleset, provision)
     land(estates, ruleset, provision)
-    estates["verdict"] = verdicts(estates, max(tiers, key=lambda t: t.distance_m))
+    estates["verdict"] = estate_verdicts(estates, max(tiers, key=lambda t: t.distance_m))
 
 
 def counted(facilities: gpd.GeoDataFrame, include_planned: bool) -> gpd.GeoDataFrame:
