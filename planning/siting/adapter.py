@@ -36,7 +36,14 @@ from planning.siting.sites import (
     spacing_conflicts,
 )
 
-__all__ = ["SitingOptions", "SitingOutcome", "read_candidates", "site_centres"]
+__all__ = [
+    "SitingOptions",
+    "SitingOutcome",
+    "SitingProblem",
+    "read_candidates",
+    "site_centres",
+    "siting_problem",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -155,27 +162,51 @@ class SitingOutcome:
     summary: dict[str, Any]
 
 
-def site_centres(
-    result: Audit,
-    options: SitingOptions,
-    candidates: gpd.GeoDataFrame | None = None,
-) -> SitingOutcome:
-    """Propose new centres that raise service-circle coverage.
+@dataclass
+class SitingProblem:
+    """The arrays a siting run solves, built from an audit (for custom solvers and benchmarks).
 
-    Parameters
+    Attributes
     ----------
-    result : Audit
-        The audit of the same inputs (existing coverage, tiers, ruleset, walking network).
-    options : SitingOptions
-        ``n_new`` (maximal coverage) or ``target_coverage`` (fewest centres), kind, capacity,
-        spacing.
-    candidates : GeoDataFrame, optional
-        Candidate sites with optional ``candidate_id``, ``name``, ``required``, ``excluded`` and
-        ``floor_m2`` columns; generated on a grid over uncovered estates when None.
+    tier : Tier
+        The service-circle tier covered.
+    frame : GeoDataFrame
+        Usable candidates (on the walking network), in column order of ``coverage``.
+    coverage : scipy.sparse.csr_array
+        Estate × candidate 0/1 matrix: walking distance within the tier's distance.
+    weights : numpy.ndarray
+        Households per estate.
+    covered_before : numpy.ndarray of bool
+        Estates already inside an existing facility's circle.
+    capacity : numpy.ndarray or None
+        Households each candidate can serve (None: uncapacitated).
+    conflicts : numpy.ndarray or None
+        Pairs of candidates closer than the minimum spacing.
+    group, groups_required : list or None
+        Street of each candidate and the streets that need a new street centre.
+    """
+
+    tier: Any
+    frame: gpd.GeoDataFrame
+    coverage: sp.csr_array
+    weights: np.ndarray
+    covered_before: np.ndarray
+    capacity: np.ndarray | None
+    conflicts: np.ndarray | None
+    group: list[Any] | None
+    groups_required: list[Any] | None
+
+
+def siting_problem(
+    result: Audit, options: SitingOptions, candidates: gpd.GeoDataFrame | None = None
+) -> SitingProblem:
+    """Build the coverage matrix, weights and side constraints of a siting run.
+
+    Parameters are those of :func:`site_centres`.
 
     Returns
     -------
-    SitingOutcome
+    SitingProblem
     """
     net = result.network
     tiers = [t for t in result.tiers if options.kind in t.facility_kinds]
@@ -207,7 +238,6 @@ def site_centres(
         raise InputDataError(
             "No usable candidate site: every candidate is off the walking network."
         )
-
     origin_snaps, groups = result.origins, result.origin_groups
     od = network.od_sparse(net, origin_snaps, snaps, tier.distance_m)
     pairs = pd.DataFrame({"e": groups[od.rows], "c": od.cols}).drop_duplicates()
@@ -215,7 +245,6 @@ def site_centres(
         (np.ones(len(pairs)), (pairs["e"].to_numpy(), pairs["c"].to_numpy())),
         shape=(len(estates), len(frame)),
     )
-    weights = estates["households"].to_numpy(float)
     rule = result.ruleset.floor_area_rule("existing") or result.ruleset.floor_area_rule("new")
     capacity, floor = candidate_capacity(
         frame["floor_m2"].to_numpy(float) if "floor_m2" in frame else None,
@@ -232,14 +261,51 @@ def site_centres(
         xy = np.column_stack([frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()])
         conflicts = spacing_conflicts(xy, options.min_spacing_m)
     group, groups_required = _street_groups(result, options, frame)
+    return SitingProblem(
+        tier=tier,
+        frame=frame,
+        coverage=coverage,
+        weights=estates["households"].to_numpy(float),
+        covered_before=covered_before,
+        capacity=capacity,
+        conflicts=conflicts,
+        group=group,
+        groups_required=groups_required,
+    )
+
+
+def site_centres(
+    result: Audit,
+    options: SitingOptions,
+    candidates: gpd.GeoDataFrame | None = None,
+) -> SitingOutcome:
+    """Propose new centres that raise service-circle coverage.
+
+    Parameters
+    ----------
+    result : Audit
+        The audit of the same inputs (existing coverage, tiers, ruleset, walking network).
+    options : SitingOptions
+        ``n_new`` (maximal coverage) or ``target_coverage`` (fewest centres), kind, capacity,
+        spacing.
+    candidates : GeoDataFrame, optional
+        Candidate sites with optional ``candidate_id``, ``name``, ``required``, ``excluded`` and
+        ``floor_m2`` columns; generated on a grid over uncovered estates when None.
+
+    Returns
+    -------
+    SitingOutcome
+    """
+    prob = siting_problem(result, options, candidates)
+    frame, coverage, weights = prob.frame, prob.coverage, prob.weights
     common: dict[str, Any] = {
-        "already_covered": covered_before,
+        "already_covered": prob.covered_before,
         "required": frame["required"].to_numpy(bool),
         "excluded": frame["excluded"].to_numpy(bool),
-        "capacity_households": capacity,
-        "group": group,
-        "groups_required": groups_required,
-        "conflicts": conflicts,
+        "capacity_households": prob.capacity,
+        "group": prob.group,
+        "groups_required": prob.groups_required,
+        "conflicts": prob.conflicts,
         "time_limit_s": options.time_limit_s,
     }
     method = options.method
@@ -249,16 +315,16 @@ def site_centres(
         solved = set_cover(coverage, weights, options.target_coverage, **common)
     elif method == "greedy":
         solved = greedy_maximal_coverage(
-            coverage, weights, options.n_new or 0, already_covered=covered_before,
-            required=common["required"], excluded=common["excluded"], conflicts=conflicts,
+            coverage, weights, options.n_new or 0, already_covered=prob.covered_before,
+            required=common["required"], excluded=common["excluded"], conflicts=prob.conflicts,
             time_limit_s=options.time_limit_s,
         )  # fmt: skip
     else:
         solved = maximal_coverage(coverage, weights, options.n_new or 0, **common)
-
-    proposals = _proposals(frame, solved, coverage, estates, covered_before, options)
-    summary = _summary(result, options, tier, frame, solved, proposals, covered_before)
-    summary["min_spacing_pairs"] = None if conflicts is None else len(conflicts)
+    estates = result.estates
+    proposals = _proposals(frame, solved, coverage, estates, prob.covered_before, options)
+    summary = _summary(result, options, prob.tier, frame, solved, proposals, prob.covered_before)
+    summary["min_spacing_pairs"] = None if prob.conflicts is None else len(prob.conflicts)
     return SitingOutcome(proposals, solved, summary)
 
 

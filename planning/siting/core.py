@@ -249,7 +249,7 @@ def set_cover(
     capacitated = inst.capacity is not None
     cap = inst.capacity[red.cols] if inst.capacity is not None else None
     have = inst.already_covered_weight + red.base_gain
-    reach = have + (_max_assignable(red, cap) if capacitated else float(red.w.sum()))
+    reach = have + (_max_assignable(red, cap, time_limit_s) if capacitated else float(red.w.sum()))
     need = float(target) * total - 1e-9 * total
     if reach < need:
         share = reach / total
@@ -287,7 +287,8 @@ def set_cover(
             conflicts=red.conflicts,
         )
         # the tie-break term is below 0.1 in all: stop once the count itself is proven
-        sol = _solve(model, red, time_limit_s, mip_rel_gap, None, threads, None, abs_gap=0.85)
+        left = max(time_limit_s - (time.perf_counter() - t0), 1e-3)
+        sol = _solve(model, red, left, mip_rel_gap, None, threads, None, abs_gap=0.85)
         y = sol.values[: red.cols.size] > 0.5 if sol is not None else np.zeros(0, bool)
         x = sol.values[red.cols.size :] if sol is not None else None
         raw = sol.bound if sol is not None else 0.0
@@ -318,7 +319,7 @@ def _no_cover(target: float, infeasible: bool, time_limit_s: float) -> SolverErr
     )
 
 
-def _max_assignable(red: Reduced, cap: NDArray[np.float64] | None) -> float:
+def _max_assignable(red: Reduced, cap: NDArray[np.float64] | None, limit: float) -> float:
     """Weight the capacitated model can assign with every kept candidate open (an LP)."""
     if red.cols.size == 0:
         return 0.0
@@ -331,7 +332,7 @@ def _max_assignable(red: Reduced, cap: NDArray[np.float64] | None) -> float:
         h=red.h,
         capacity=cap,
     )
-    return solve_model(model, time_limit_s=600.0, relax=True).objective
+    return solve_model(model, time_limit_s=limit, relax=True).objective
 
 
 def _start_vector(red: Reduced, picks: NDArray[np.int64]) -> NDArray[np.float64]:
