@@ -108,7 +108,7 @@ class AuditResult(Audit):
         maps : bool
             Also draw ``gap_map.html``, ``gap_map.png`` and the report.
         lang : {"zh", "en"}
-            Language of maps and report.
+            Language of the workbook, maps and report.
         basemap : {"none", "osm", "tianditu", "amap"}
             Basemap of the web map (``none``: offline).
         progress : callable, optional
@@ -123,7 +123,7 @@ class AuditResult(Audit):
         final = Path(out)
         with output_transaction(final, owns=AUDIT_FILES, inputs=input_files(self)) as staging:
             say(f"Writing results to {final}")
-            names = list(write_tables(self, staging))
+            names = list(write_tables(self, staging, lang=lang))
             if maps:
                 say("Drawing the gap map and the report")
                 names += list(draw_all(staging, lang=lang, basemap=basemap))

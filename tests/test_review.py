@@ -285,11 +285,12 @@ def test_sheet_and_workbook(grid: Path, tmp_path: Path) -> None:
     assert "national" in html
     assert "不达标" in html
     wb = load_workbook(out / "review.xlsx")
-    assert wb.sheetnames == ["小区", "规则判定", "最近设施", "共享设施"]
+    assert wb.sheetnames == ["封面", "小区", "规则判定", "最近设施", "共享设施"]
     header = [c.value for c in wb["规则判定"][1]]
-    assert header[:4] == ["小区编号", "审查事项", "规则编号", "结论"]
+    assert header[:3] == ["小区编号", "审查事项", "结论"]
+    assert header[-1] == "规则编号"
     rows = list(wb["最近设施"].iter_rows(min_row=2, values_only=True))
-    assert [r[1] for r in rows] == ["5min", "10min", "15min"]
+    assert [r[1] for r in rows] == ["5分钟生活圈", "10分钟生活圈", "15分钟生活圈"]
     assert rows[2][6] == pytest.approx(303.15, abs=0.01)
     assert not list(out.glob(".*tmp*"))  # no temporary files left behind
 
@@ -297,7 +298,7 @@ def test_sheet_and_workbook(grid: Path, tmp_path: Path) -> None:
     assert _run(grid, out_en, "--planned-floor-m2", "150", "--lang", "en") == 0
     html_en = (out_en / "review.html").read_text(encoding="utf-8")
     assert "Elderly-care provision review of a new residential estate" in html_en
-    assert load_workbook(out_en / "review.xlsx").sheetnames[0] == "Estates"
+    assert load_workbook(out_en / "review.xlsx").sheetnames[:2] == ["Cover", "Estates"]
 
 
 def test_summary_is_printed(grid: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

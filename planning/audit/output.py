@@ -1,8 +1,9 @@
 """Write an :class:`~planning.audit.Audit` to a results folder, as one set and reproducibly.
 
 Files: ``results.gpkg`` (layers estates, facilities, streets, service_areas, network, barriers),
-``estates.csv`` and ``streets.csv`` (UTF-8 with BOM so Excel shows Chinese), ``audit.xlsx``
-(Chinese headers and a rule-citation column) and ``summary.json``. :func:`write_tables` writes
+``estates.csv`` and ``streets.csv`` (UTF-8 with BOM so Excel shows Chinese; the canonical,
+machine-readable tables), ``audit.xlsx`` (the office workbook of :mod:`planning.audit.workbook`:
+cover, words instead of codes, formats, filters) and ``summary.json``. :func:`write_tables` writes
 them into a folder; :func:`write_results` does so as one transaction
 (:func:`planning.io.transaction.output_transaction`): the set is built beside the results folder
 and switched in at the end, so a crash or an interrupt leaves the previous set as it was, and a
@@ -15,11 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +27,12 @@ import pandas as pd
 import pyogrio
 
 from planning.audit.columns import ESTATE_COLUMNS, STREET_COLUMNS, street_tier_columns, tier_columns
+from planning.audit.workbook import write_audit_workbook
 from planning.io import write_atomic
-from planning.io.cells import csv_safe, protect_workbook, xlsx_safe
+from planning.io.cells import csv_safe
 from planning.io.transaction import AUDIT_FILES, output_transaction
 from planning.rules.format import basis_text
-from planning.vocabulary import RULE_VERDICTS, label
+from planning.vocabulary import Lang
 
 if TYPE_CHECKING:
     from planning.audit.result import Audit
@@ -180,74 +179,24 @@ def pyogrio_fixed_time() -> Iterator[None]:
             os.environ["OGR_CURRENT_DATE"] = previous
 
 
-def _write_xlsx(result: Audit, path: Path) -> None:
-    summary = summary_dict(result)
-    estates = estate_table(result)
-    headers = {**ESTATE_COLUMNS, **tier_columns([t.name for t in result.tiers])}
-    estates.columns = [headers[c][0] for c in estates.columns]
-    streets = street_table(result)
-    sheaders = {**STREET_COLUMNS, **street_tier_columns([t.name for t in result.tiers])}
-    streets.columns = [sheaders[c][0] for c in streets.columns]
-    rules = pd.DataFrame(
-        [
-            {
-                "规则编号": r["rule_id"],
-                "规则": r["title_zh"],
-                "结论": label(RULE_VERDICTS, r["verdict"], "zh"),
-                "实际值": r["value"],
-                "标准": r["threshold"],
-                "单位": r["unit"],
-                "说明": r["detail"],
-                "依据文件": r["citation"]["document"],
-                "条款": r["citation"]["article"],
-                "原文": r["citation"]["quote_zh"],
-                "证据等级": r["citation"]["evidence"],
-                "判定依据": r["basis"]["zh"],
-            }
-            for r in summary["rules"]
-        ]
+def _write_xlsx(result: Audit, path: Path, lang: Lang = "zh") -> None:
+    """Write ``audit.xlsx`` (:mod:`planning.audit.workbook`: cover, rules, estates, streets …)."""
+    write_audit_workbook(
+        path,
+        summary_dict(result),
+        estate_table(result),
+        street_table(result),
+        result.sensitivity,
+        result.proposals,
+        lang=lang,
     )
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        xlsx_safe(rules).to_excel(writer, sheet_name="规则结论", index=False)
-        xlsx_safe(estates).to_excel(writer, sheet_name="小区", index=False)
-        xlsx_safe(streets).to_excel(writer, sheet_name="街道", index=False)
-        result.sensitivity.rename(
-            columns={
-                "speed_m_per_s": "步速(m/s)",
-                "distance_m": "距离(m)",
-                "households_covered": "覆盖户数",
-                "coverage": "覆盖率",
-            }
-        ).to_excel(writer, sheet_name="步速敏感性", index=False)
-        protect_workbook(writer.book)
-        writer.book.properties.created = datetime(2000, 1, 1)
-    _normalise_zip(path)
-
-
-def _normalise_zip(path: Path) -> None:
-    """Rewrite a zip (XLSX) with fixed member timestamps so re-runs give identical bytes."""
-    with zipfile.ZipFile(path) as source:
-        members = [(info, source.read(info.filename)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for info, data in members:
-            if info.filename == "docProps/core.xml":
-                # openpyxl stamps the save time into "modified" whatever the workbook says.
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + FIXED_TIMESTAMP.encode() + rb"\g<2>",
-                    data,
-                )
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            target.writestr(fixed, data)
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
     csv_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
 
 
-def write_tables(result: Audit, folder: Path) -> dict[str, Path]:
+def write_tables(result: Audit, folder: Path, *, lang: Lang = "zh") -> dict[str, Path]:
     """Write the audit's tables into ``folder`` (no transaction: see :func:`write_results`).
 
     Parameters
@@ -256,6 +205,8 @@ def write_tables(result: Audit, folder: Path) -> dict[str, Path]:
         What :func:`planning.audit.run_audit` returned.
     folder : Path
         An existing folder, usually the staging folder of a transaction.
+    lang : {"zh", "en"}
+        Language of ``audit.xlsx`` (the CSV and JSON files keep their canonical columns).
 
     Returns
     -------
@@ -271,7 +222,7 @@ def write_tables(result: Audit, folder: Path) -> dict[str, Path]:
     put("results.gpkg", lambda p: _write_gpkg(result, p))
     put("estates.csv", lambda p: _csv(estate_table(result), p))
     put("streets.csv", lambda p: _csv(street_table(result), p))
-    put("audit.xlsx", lambda p: _write_xlsx(result, p))
+    put("audit.xlsx", lambda p: _write_xlsx(result, p, lang))
     if result.proposals is not None:
         put(
             "proposals.csv",

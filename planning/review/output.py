@@ -3,7 +3,8 @@
 Every file is written atomically: a temporary file in the same folder, then :func:`os.replace`,
 so a reader never sees half a file; :meth:`planning.results.Review.write` switches the three files
 in together (:mod:`planning.io.transaction`). Text cells a spreadsheet would read as formulas are
-stored as text, and control characters are dropped (:mod:`planning.io.cells`).
+stored as text, and control characters are dropped (:mod:`planning.io.cells` through
+:mod:`planning.io.xlsx`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,20 @@ import shapely
 from pyproj import Transformer
 
 from planning import __version__
+from planning.audit.palette import RULE_COLOURS
+from planning.audit.wording import report_date, tier_words
 from planning.io import write_atomic
-from planning.io.cells import protect_workbook, xlsx_text
+from planning.io.xlsx import Column, CoverRow, Workbook
 from planning.review.core import EstateReview, ReviewOutcome
-from planning.vocabulary import ESTATE_STATUSES, RULE_VERDICTS, Lang, label
+from planning.vocabulary import (
+    ESTATE_STATUSES,
+    EVIDENCE_LEVELS,
+    FACILITY_KINDS,
+    RULE_VERDICTS,
+    UNITS,
+    Lang,
+    label,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +107,8 @@ LABELS: dict[str, dict[str, str]] = {
         "memory_warning": "⚠ 证据等级为 memory 的依据系凭记忆引用、未经核实，请以原文为准。",
         "reviewer": "审查人",
         "date": "日期",
+        "cover": "封面",
+        "sources": "数据来源",
     },
     "en": {
         "title": "Elderly-care provision review of a new residential estate",
@@ -163,6 +176,8 @@ LABELS: dict[str, dict[str, str]] = {
         "memory_warning": "⚠ Citations with evidence 'memory' are recalled, not verified: check the original text.",
         "reviewer": "Reviewer",
         "date": "Date",
+        "cover": "Cover",
+        "sources": "Data sources",
     },
 }
 
@@ -301,112 +316,135 @@ def _verdict_text(value: str, lab: dict[str, str]) -> str:
     return lab.get(value, value)
 
 
-def _yes(value: bool | None, lab: dict[str, str]) -> str:
-    return "" if value is None else (lab["yes"] if value else lab["no"])
+def _yes(value: bool | None, lab: dict[str, str]) -> str | None:
+    return None if value is None else (lab["yes"] if value else lab["no"])
+
+
+def _unit(code: Any, lang: Lang) -> str | None:
+    return None if code is None else label(UNITS, str(code), lang)
+
+
+def _fills(verdicts: list[str]) -> list[str | None]:
+    return [RULE_COLOURS.get(v) for v in verdicts]
+
+
+def _cover(data: dict[str, Any], lab: dict[str, str], lang: Lang) -> list[CoverRow]:
+    rs = data["ruleset"]
+    name = rs["name_zh"] if lang == "zh" else rs["name_en"]
+    rows = [
+        CoverRow(lab["date"], report_date().isoformat()),
+        CoverRow(lab["ruleset"], f"{name} ({rs['id']})"),
+        CoverRow(lab["version"], data["tool"]["version"]),
+        CoverRow(
+            lab["sources"], "；".join(Path(str(v)).name for v in data["inputs"].values()) or "–"
+        ),
+        CoverRow(lab["verdicts"]),
+    ]
+    for e in data["estates"]:
+        rows.append(
+            CoverRow(
+                f"{e['estate_id']} {e['name']}",
+                _verdict_text(e["overall"], lab),
+                fill=RULE_COLOURS.get(e["overall"]),
+                note=f"{lab['households']} {e['households']:,}",
+            )
+        )
+    return rows
 
 
 def write_xlsx(data: dict[str, Any], path: Path, lang: str = "zh") -> None:
-    """Write ``review.xlsx``: estates, rule verdicts, nearest facilities and shared facilities."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    """Write ``review.xlsx``: a cover, the estates, rule verdicts, nearest and shared facilities.
 
-    lab = labels(lang)
-    wb = Workbook()
-    bold = Font(bold=True)
-    fills = {
-        lab["fail"]: PatternFill("solid", fgColor="F8D7DA"),
-        lab["pass"]: PatternFill("solid", fgColor="D4EDDA"),
-    }
-
-    def sheet(title: str, header: list[str], rows: list[list[Any]], first: bool = False) -> None:
-        ws = wb.active if first and wb.active is not None else wb.create_sheet()
-        ws.title = xlsx_text(title)
-        ws.append([xlsx_text(value) for value in header])
-        for cell in ws[1]:
-            cell.font = bold
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        verdict_col = header.index(lab["verdict"]) if lab["verdict"] in header else None
-        for row in rows:
-            ws.append([xlsx_text(value) for value in row])
-            if verdict_col is not None and row[verdict_col] in fills:
-                ws.cell(ws.max_row, verdict_col + 1).fill = fills[row[verdict_col]]
-        for col, name in enumerate(header, start=1):
-            width = (
-                max(len(str(name)), *(len(str(r[col - 1] or "")) for r in rows))
-                if rows
-                else len(str(name))
-            )
-            ws.column_dimensions[ws.cell(1, col).column_letter].width = min(60, max(8, width + 2))
-        ws.freeze_panes = "A2"
-
+    Values are words (是/否, 新建/既有, 达标/不达标, facility kinds and units in the language),
+    verdicts filled in the sheet's colours, headers frozen and filtered (:mod:`planning.io.xlsx`).
+    """
+    key: Lang = "en" if lang == "en" else "zh"
+    lab = labels(key)
     estates = data["estates"]
-    sheet(
-        lab["summary"],
-        [lab[k] for k in ("estate_id", "name", "households", "status", "residents",
-                          "planned_floor_m2", "planned_land_m2", "overall")]
-        + [lab["ruleset"], lab["version"]],
-        [
-            [e["estate_id"], e["name"], e["households"], lab.get(e["status"], e["status"]),
-             e["residents"], e["planned_floor_m2"], e["planned_land_m2"],
-             _verdict_text(e["overall"], lab), data["ruleset"]["id"], data["tool"]["version"]]
-            for e in estates
-        ],
-        first=True,
-    )  # fmt: skip
     basis = [lab[k] for k in ("document", "article", "quote_zh", "evidence")]
+
+    def cit(c: dict[str, Any]) -> list[Any]:
+        return [c.get("document"), c.get("article"), c.get("quote_zh"),
+                label(EVIDENCE_LEVELS, str(c.get("evidence")), key)]  # fmt: skip
+
+    def table(header: list[str], rows: list[list[Any]], kinds: dict[int, str],
+              verdict_col: int | None = None, codes: Sequence[str] = ()) -> list[Column]:  # fmt: skip
+        """Columns of a sheet; the verdict column is filled by its codes' colours."""
+        cols = []
+        for i, head in enumerate(header):
+            values = [row[i] for row in rows]
+            fills = _fills(list(codes)) if i == verdict_col else None
+            cols.append(Column(head, values, kinds.get(i, "text"), fills=fills, max_width=44))
+        return cols
+
+    summary_rows = [
+        [e["estate_id"], e["name"], e["households"], lab.get(e["status"], e["status"]),
+         e["residents"], e["planned_floor_m2"], e["planned_land_m2"],
+         _verdict_text(e["overall"], lab)]
+        for e in estates
+    ]  # fmt: skip
     rule_rows: list[list[Any]] = []
+    rule_codes: list[str] = []
     for e in estates:
         for r in e["rules"]:
-            c = r["citation"]
-            title = r["title_zh"] if lang != "en" else r["title_en"]
+            title = r["title_zh"] if key == "zh" else r["title_en"]
             rule_rows.append(
-                [e["estate_id"], title, r["rule_id"], _verdict_text(r["verdict"], lab), r["required"],
-                 r["planned"], r["missing"], r["unit"], r["rate"], r["rate_unit"], r["note"],
-                 c["document"], c["article"], c["quote_zh"], c["evidence"]]
+                [e["estate_id"], title, _verdict_text(r["verdict"], lab), r["required"],
+                 r["planned"], r["missing"], _unit(r["unit"], key), r["rate"],
+                 _unit(r["rate_unit"], key), r["note"], *cit(r["citation"]), r["rule_id"]]
             )  # fmt: skip
-        s = e["sharing"]
-        c = s["citation"]
+            rule_codes.append(r["verdict"])
+        sh = e["sharing"]
         rule_rows.append(
-            [e["estate_id"], lab["sharing"], s["rule_id"], _verdict_text(s["verdict"], lab), None,
-             None, None, "m2_per_100hh", s["rate"], "m2_per_100hh", s["note"],
-             c["document"], c["article"], c["quote_zh"], c["evidence"]]
+            [e["estate_id"], lab["sharing"], _verdict_text(sh["verdict"], lab), None, None, None,
+             None, sh["rate"], _unit("m2_per_100hh", key), sh["note"], *cit(sh["citation"]),
+             sh["rule_id"]]
         )  # fmt: skip
-    sheet(
-        lab["sheet_rules"],
-        [lab[k] for k in ("estate_id", "item", "rule_id", "verdict", "required", "planned",
-                          "missing", "unit", "rate")] + [lab["unit"] + " ", lab["note"], *basis],
-        rule_rows,
-    )  # fmt: skip
+        rule_codes.append(sh["verdict"])
     tier_rows = [
-        [e["estate_id"], t["tier"], t["distance_m"], t["facility_id"], t["facility_name"],
-         t["facility_kind"], t["walk_m"], t["straight_m"], _yes(t["covered"], lab),
-         _verdict_text(t["verdict"], lab), t["gate_id"], t["note"], t["citation"]["document"],
-         t["citation"]["article"], t["citation"]["quote_zh"], t["citation"]["evidence"],
-         t["straight_nearest_id"], t["straight_nearest_m"]]
+        [e["estate_id"], tier_words(t["tier"], key), t["distance_m"], t["facility_id"],
+         t["facility_name"], None if t["facility_kind"] is None
+         else label(FACILITY_KINDS, t["facility_kind"], key), t["walk_m"], t["straight_m"],
+         _yes(t["covered"], lab), _verdict_text(t["verdict"], lab), t["gate_id"], t["note"],
+         *cit(t["citation"]), t["straight_nearest_id"], t["straight_nearest_m"]]
         for e in estates
         for t in e["tiers"]
     ]  # fmt: skip
-    sheet(
-        lab["sheet_tiers"],
+    tier_codes = [t["verdict"] for e in estates for t in e["tiers"]]
+    share_rows = [
+        [e["estate_id"], f["facility_id"], f["name"], label(FACILITY_KINDS, str(f["kind"]), key),
+         f["floor_m2"], f["walk_m"], f["existing_estates"], f["households_before"],
+         f["households_after"], f["ratio_before"], f["ratio_after"], _yes(f["flag"], lab)]
+        for e in estates
+        for f in e["sharing"]["facilities"]
+    ]  # fmt: skip
+
+    sheets: list[tuple[str, list[Column]]] = [(lab["summary"], table(
+        [lab[k] for k in ("estate_id", "name", "households", "status", "residents",
+                          "planned_floor_m2", "planned_land_m2", "overall")],
+        summary_rows, {2: "int", 4: "int", 5: "m2", 6: "m2"}, 7,
+        [e["overall"] for e in estates]))]  # fmt: skip
+    sheets.append((lab["sheet_rules"], table(
+        [lab[k] for k in ("estate_id", "item", "verdict", "required", "planned", "missing",
+                          "unit", "rate")] + [lab["rate"] + lab["unit"], lab["note"], *basis,
+                                              lab["rule_id"]],
+        rule_rows, {3: "dec2", 4: "dec2", 5: "dec2", 7: "dec2"}, 2, rule_codes)))  # fmt: skip
+    sheets.append((lab["sheet_tiers"], table(
         [lab[k] for k in ("estate_id", "tier", "limit_m", "facility_id", "facility_name",
                           "facility_kind", "walk_m", "straight_m", "covered", "verdict",
                           "gate_id", "note")] + basis
         + [lab["straight_nearest"], lab["straight_nearest_m"]],
-        tier_rows,
-    )  # fmt: skip
-    share_rows = [
-        [e["estate_id"], f["facility_id"], f["name"], f["kind"], f["floor_m2"], f["walk_m"],
-         f["existing_estates"], f["households_before"], f["households_after"], f["ratio_before"],
-         f["ratio_after"], _yes(f["flag"], lab)]
-        for e in estates
-        for f in e["sharing"]["facilities"]
-    ]  # fmt: skip
-    sheet(
-        lab["sheet_sharing"],
+        tier_rows, {2: "int", 6: "dec1", 7: "dec1", 17: "dec1"}, 9, tier_codes)))  # fmt: skip
+    sheets.append((lab["sheet_sharing"], table(
         [lab[k] for k in ("estate_id", "facility_id", "facility_name", "facility_kind",
                           "floor_m2", "walk_m", "existing_estates", "households_before",
                           "households_after", "ratio_before", "ratio_after", "flag")],
-        share_rows,
-    )  # fmt: skip
-    protect_workbook(wb)
-    write_atomic(path, wb.save)
+        share_rows, {4: "m2", 5: "dec1", 6: "int", 7: "int", 8: "int", 9: "dec2", 10: "dec2"})))  # fmt: skip
+
+    def build(tmp: Path) -> None:
+        with Workbook(tmp, lab["title"]) as book:
+            book.cover(lab["cover"], lab["title"], _cover(data, lab, key))
+            for name, columns in sheets:
+                book.table(name, columns, freeze_cols=1)
+
+    write_atomic(path, build)
