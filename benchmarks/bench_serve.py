@@ -26,7 +26,10 @@ import geopandas as gpd
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_audit import make_city
+try:
+    from audit_city import make_city  # the generated city of the audit benchmark
+except ImportError:
+    from bench_audit import make_city
 
 from planning.audit import run_audit
 from planning.rules import load_ruleset
