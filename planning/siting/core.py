@@ -162,6 +162,8 @@ def maximal_coverage(
     x = sol.values[red.cols.size :] if sol is not None and capacitated else None
     raw = red.base_gain + sol.bound if sol is not None else -np.inf
     res = _finish(inst, red, y, x, model, t0, kind="max_cover", raw_bound=raw, tol=mip_rel_gap)
+    via = "trivial" if sol is None else {"mip": "branch_and_bound"}.get(sol.via, "lp")
+    res.details.update(bound_source=via, dominated=red.dominated)
     logger.info(
         "MCLP: %d sites, newly covered %.6g (bound %.6g, gap %.2g, %s) in %.2f s",
         res.selected.size,
@@ -293,6 +295,9 @@ def set_cover(
         x = sol.values[red.cols.size :] if sol is not None else None
         raw = sol.bound if sol is not None else 0.0
         res = _finish(inst, red, y, x, model, t0, kind="min_sites", raw_bound=raw, tol=0.0)
+        via = "trivial" if sol is None else {"mip": "branch_and_bound"}.get(sol.via, "lp")
+        res.details["bound_source"] = via
+    res.details["dominated"] = red.dominated
     logger.info(
         "set cover to %.1f%%: %d new sites (bound %.6g, %s) reaching %.2f%% in %.2f s",
         100 * float(target),
