@@ -54,14 +54,24 @@ def city(tmp_path_factory):
     return folder, gpkg, out
 
 
-def test_scenario_folders_never_overwrite_each_other_or_the_base(city):
+@pytest.fixture(scope="module")
+def scenarios(city):
+    """Two scenarios run into the base's folder; the base's files before them."""
     folder, gpkg, out = city
     base = digest(out)
     (folder / "east.toml").write_text(scenario_text("east"), encoding="utf-8")
     (folder / "shut.toml").write_text(scenario_text("shut", close='"F2"'), encoding="utf-8")
-    for name in ("east", "shut"):
-        args = [*cli_args("audit", gpkg, out), "--scenario", str(folder / f"{name}.toml")]
-        assert main(args) == 0
+    codes = [
+        main([*cli_args("audit", gpkg, out), "--scenario", str(folder / f"{name}.toml")])
+        for name in ("east", "shut")
+    ]
+    return base, codes
+
+
+def test_scenario_folders_never_overwrite_each_other_or_the_base(city, scenarios):
+    out = city[2]
+    base, codes = scenarios
+    assert codes == [0, 0]
     east = json.loads((out / "scenarios/east/summary.json").read_text(encoding="utf-8"))
     # east: the new station covers E6 and the planned 幸福里 (500 households): all 4,900 covered
     assert east["totals"]["households"] == 4900
@@ -76,11 +86,9 @@ def test_scenario_folders_never_overwrite_each_other_or_the_base(city):
     assert added.set_index("estate_id").loc["E6", "nearest_facility_id"] == "ADD-east-1"
 
 
-def test_compare_on_the_command_line(city, capsys):
-    folder, gpkg, out = city
-    if not (out / "scenarios/east").is_dir():
-        (folder / "east.toml").write_text(scenario_text("east"), encoding="utf-8")
-        assert main([*cli_args("audit", gpkg, out), "--scenario", str(folder / "east.toml")]) == 0
+def test_compare_on_the_command_line(city, scenarios, capsys):
+    folder, _, out = city
+    assert scenarios[1] == [0, 0]
     assert (
         main(["compare", str(out), str(out / "scenarios/east"), "--out", str(folder / "cmp")]) == 0
     )
@@ -169,3 +177,16 @@ def test_site_with_a_scenario_name_writes_its_own_folder_with_prefixed_ids(city)
     assert proposals["proposal_id"].tolist() == ["PROP-001"]
     assert proposals["candidate_id"].str.startswith("CAND-G").all()
     assert digest(out) == base
+
+
+def test_horizon_year_on_the_command_line(city):
+    folder, gpkg, _ = city
+    out = folder / "horizon"
+    assert main([*cli_args("audit", gpkg, out), "--horizon-year", "2035"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    horizon = summary["totals"]["horizon"]
+    assert horizon["year"] == 2035
+    # no planned estate or facility in the mini city: the same households and coverage as today
+    assert horizon["households_covered"] == summary["totals"]["households_covered"]
+    assert summary["parameters"]["horizon_year"] == 2035
+    assert main([*cli_args("audit", gpkg, folder / "h2"), "--horizon-year", "35"]) == 2
