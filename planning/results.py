@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
+import folium
 import geopandas as gpd
 
 from planning.audit import Audit, input_files, write_tables
 from planning.io.transaction import AUDIT_FILES, REVIEW_FILES, output_transaction
-from planning.maps import draw_all, render_gap_map
+from planning.maps import build_gap_map, draw_all
+from planning.maps.results import load_results
 from planning.network import WalkNetwork
 from planning.review.core import ReviewOutcome
 from planning.review.output import atomic_write_bytes, review_to_dict, write_json, write_xlsx
@@ -131,8 +133,11 @@ class AuditResult(Audit):
 
     def explore(
         self, *, lang: Lang = "zh", basemap: Basemap = "none", height: int = 600
-    ) -> HtmlView:
-        """Return the interactive gap map (缺口地图); it shows inline in Jupyter.
+    ) -> folium.Map:
+        """Return the interactive gap map (缺口地图) as a ``folium.Map``; it shows inline in Jupyter.
+
+        The same map as ``gap_map.html`` (:func:`planning.maps.build_gap_map`): offline, every
+        script inlined. Add folium layers to it, or ``.save("gap_map.html")``.
 
         Parameters
         ----------
@@ -145,14 +150,14 @@ class AuditResult(Audit):
 
         Returns
         -------
-        HtmlView
-            ``.html`` (the page), ``.save(path)``.
+        folium.Map
         """
         with tempfile.TemporaryDirectory(prefix="eldercare-explore-") as tmp:
             folder = Path(tmp)
-            write_tables(self, folder)
-            page = render_gap_map(folder, folder / "gap_map.html", lang=lang, basemap=basemap)
-            return HtmlView(Path(page).read_text(encoding="utf-8"), height)
+            write_tables(self, folder, lang=lang)
+            # read back into memory: the map needs nothing from the folder once built
+            results = load_results(folder)
+        return build_gap_map(results, lang=lang, basemap=basemap, height=height)
 
     def _repr_html_(self) -> str:
         totals = self.totals
@@ -192,8 +197,8 @@ class SitingResult(SitingOutcome):
         """Write the audit's results folder with the proposals (``proposals.csv`` and layer)."""
         return self._audit().write(out, **kwargs)
 
-    def explore(self, **kwargs: Any) -> HtmlView:
-        """Return the gap map with the proposals drawn as numbered stars."""
+    def explore(self, **kwargs: Any) -> folium.Map:
+        """Return the gap map (``folium.Map``) with the proposals drawn as numbered stars."""
         return self._audit().explore(**kwargs)
 
 

@@ -167,10 +167,12 @@ def write_results(
         "provided_m2": np.round(provided, 1),
         "shortfall_m2": shortfall,
         "area_ok": area_ok,
+        "area_judged": True,
         "land_rule_id": "",
         "land_required_m2": np.nan,
         "land_provided_m2": np.nan,
         "land_ok": True,
+        "land_judged": True,
     }
     tree = cKDTree(np.stack([fx, fy], axis=1))
     dist, nearest = tree.query(centroids, k=1)

@@ -153,9 +153,11 @@ def test_check_estate_of_a_point_proposal(layers, net, tmp_path):
 
 
 def test_explore_returns_an_inline_map(result):
+    import folium
+
     view = result.explore()
-    assert isinstance(view, planning.HtmlView)
-    assert "北二新苑" in view.html
+    assert isinstance(view, folium.Map)
+    assert "北二新苑" in view.get_root().render()
     assert view._repr_html_().startswith("<iframe srcdoc=")
 
 

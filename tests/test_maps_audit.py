@@ -37,8 +37,9 @@ def test_every_output_from_a_real_audit(audited: Path):
     assert data is not None
     payload = json.loads(data.group(1))
     assert len(payload["estates"]["id"]) == summary["totals"]["estates"]
-    assert payload["network"]  # the offline base map has streets
-    assert len(payload["service_areas"]) == len(summary["tiers"])
+    assert payload["has"]["network"]  # the offline base map has streets
+    assert len(payload["legend"]["tiers"]) == len(summary["tiers"])  # a layer per circle
+    assert page.count("GapMap.geoJson(") >= 2 + 2 * len(summary["tiers"])
     report = out["report.html"].read_text(encoding="utf-8")
     assert f"{summary['totals']['households']:,}" in report
     for rule in summary["rules"]:

@@ -5,8 +5,10 @@ redrawn later, in another language or on another basemap, without running the au
 
 Public API
 ----------
+build_gap_map
+    The interactive gap map as a ``folium.Map`` (inline in Jupyter; offline when saved).
 render_gap_map
-    Interactive HTML map (Leaflet inlined; no network request with the default basemap).
+    The same written as ``gap_map.html`` (Leaflet inlined; no request with the default basemap).
 render_png
     Static PNG map for documents (matplotlib).
 render_report
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from planning.io.transaction import MAP_FILES, output_transaction
 from planning.maps.errors import MapOptionsError
-from planning.maps.gap_map import render_gap_map
+from planning.maps.gap_map import build_gap_map, render_gap_map
 from planning.maps.report import render_report, render_report_pdf
 from planning.maps.results import load_results
 from planning.maps.static import render_png
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "MapOptionsError",
+    "build_gap_map",
     "draw_all",
     "render_gap_map",
     "render_png",

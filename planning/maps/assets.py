@@ -1,8 +1,9 @@
-"""Leaflet and the map symbols, read at run time (never copied into the repository).
+"""Leaflet, Leaflet.markercluster and the map symbols, read at run time (never copied here).
 
-Leaflet's JavaScript and CSS come from the installed ``XStatic-Leaflet`` package and are inlined
-in every page, so a gap map opens without any CDN (CDNs are often unreachable on mainland-China
-networks). The stylesheet's ``url(images/…)`` references are replaced: the layer-control icon by
+Leaflet's JavaScript and CSS come from the installed ``XStatic-Leaflet`` package, the marker
+clusters' from ``XStatic-Leaflet-MarkerCluster`` (both MIT/BSD licensed, licences in their
+packages); they are inlined in every page, so a gap map opens without any CDN (CDNs are often
+unreachable on mainland-China networks). The stylesheet's ``url(images/…)`` references are replaced: the layer-control icon by
 an inline SVG, the default marker image by ``none`` (the map uses its own inline SVG symbols), so
 the page never requests an image.
 """
@@ -14,8 +15,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from planning.audit.palette import KIND_COLOURS, PROPOSAL_COLOUR
 from planning.maps.errors import MapOptionsError
-from planning.maps.labels import KIND_COLOURS, PROPOSAL_COLOUR
 
 _LAYERS_ICON_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="26" height="26" viewBox="0 0 26 26">'
@@ -53,6 +54,40 @@ def leaflet_css() -> str:
     css = re.sub(r"url\(images/[^)]*\)", "none", css)
     css = re.sub(r"/\*# sourceMappingURL=[^*]*\*/", "", css)
     return re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE)
+
+
+def _cluster_dir() -> Path:
+    try:
+        import xstatic.pkg.leaflet_markercluster as xs_cluster
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise MapOptionsError(
+            "the gap map needs the XStatic-Leaflet-MarkerCluster package: "
+            "pip install xstatic-leaflet-markercluster"
+        ) from exc
+    return Path(xs_cluster.BASE_DIR)
+
+
+def _without_source_map(text: str) -> str:
+    text = re.sub(r"//# sourceMappingURL=\S+\s*$", "", text)
+    return re.sub(r"/\*# sourceMappingURL=[^*]*\*/", "", text)
+
+
+@cache
+def markercluster_js() -> str:
+    """Return Leaflet.markercluster's minified JavaScript."""
+    return _without_source_map((_cluster_dir() / "leaflet.markercluster.js").read_text("utf-8"))
+
+
+@cache
+def markercluster_css() -> str:
+    """Return Leaflet.markercluster's base stylesheet (animations)."""
+    return _without_source_map((_cluster_dir() / "MarkerCluster.css").read_text("utf-8"))
+
+
+@cache
+def markercluster_default_css() -> str:
+    """Return Leaflet.markercluster's default cluster bubbles stylesheet."""
+    return _without_source_map((_cluster_dir() / "MarkerCluster.Default.css").read_text("utf-8"))
 
 
 def leaflet_version() -> str:

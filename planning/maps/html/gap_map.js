@@ -1,28 +1,46 @@
-// The gap map's small Leaflet application (see planning/maps/gap_map.py).
-// It reads its data from the JSON element #gap-data. User data (estate and facility names) is
-// put into the page with textContent only, never as HTML; the SVG symbols in the data are
-// built by the tool itself.
+// The gap map's behaviour: the folium elements of planning/maps/elements.py call GapMap.*.
+// Data comes from the JSON element #gap-data. User data (estate and facility names) is put into
+// the page with textContent only, never as HTML; the SVG symbols in the data are the tool's own.
 (function () {
   'use strict';
-  var D = JSON.parse(document.getElementById('gap-data').textContent);
-  var T = D.text, OX = D.origin[0], OY = D.origin[1];
+  var D = null, T = null;
+  var S = { map: null, data: null, estates: [], layers: {}, overlays: {}, ready: false };
+  window.gapMap = S;  // read by the tests and by anyone scripting the page
 
-  function dec(flat) {
-    var out = new Array(flat.length / 2), x = 0, y = 0;
+  function data() {
+    if (!D) {
+      D = JSON.parse(document.getElementById('gap-data').textContent);
+      T = D.text; S.data = D;
+    }
+    return D;
+  }
+  function xy(g, o) { return [(g[0] + o[0]) / 1e6, (g[1] + o[1]) / 1e6]; }
+  function ring(flat, o) {
+    var out = new Array(flat.length / 2), x = o[0], y = o[1];
     for (var i = 0, j = 0; i < flat.length; i += 2, j++) {
       x += flat[i]; y += flat[i + 1];
-      out[j] = [(y + OY) / 1e6, (x + OX) / 1e6];
+      out[j] = [x / 1e6, y / 1e6];
     }
     return out;
   }
-  function decPolys(g) { return g.map(function (p) { return p.map(dec); }); }
-  function pt(g) { return [(g[1] + OY) / 1e6, (g[0] + OX) / 1e6]; }
+  function latlng(g) { var p = xy(g, data().origin); return [p[1], p[0]]; }
   function isPoint(g) { return g.length === 2 && typeof g[0] === 'number'; }
+  function geometry(g, o, lines) {
+    if (lines) { return g.length ? { type: 'MultiLineString', coordinates: g.map(function (l) { return ring(l, o); }) } : null; }
+    if (isPoint(g)) { return { type: 'Point', coordinates: xy(g, o) }; }
+    if (!g.length) { return null; }
+    return { type: 'MultiPolygon', coordinates: g.map(function (p) {
+      return p.map(function (r) { var c = ring(r, o); c.push(c[0]); return c; });
+    }) };
+  }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
     if (text !== undefined && text !== null) { e.textContent = String(text); }
     return e;
+  }
+  function svg(markup) {  // trusted: the tool's own symbols
+    var s = el('span'); s.innerHTML = markup; return s.firstChild;
   }
   function group(n) { return n.replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
   function fmtInt(v) { return v === null || v === undefined ? '–' : group(String(Math.round(v))); }
@@ -47,126 +65,23 @@
     });
     return t;
   }
-
-  var map = L.map('map', { preferCanvas: true, zoomControl: true, attributionControl: true });
-  window.gapMap = { map: map, data: D, estates: [], overlays: {}, baseLayers: {} };
-  function pane(name, z, passive) {
-    var p = map.createPane(name); p.style.zIndex = z;
-    if (passive) { p.style.pointerEvents = 'none'; }
-    return L.canvas({ pane: name, padding: 0.2 });
-  }
-  var rNet = pane('gmNet', 250, true), rStreet = pane('gmStreet', 300, true);
-  var rArea = pane('gmArea', 350, true), rEstate = pane('gmEstate', 420, false);
-  map.createPane('gmLabel').style.zIndex = 460;
-
-  // ---- base layers
-  var baseLayers = {}, overlays = {};
-  var netGroup = L.layerGroup();
-  if (D.barriers.length) {
-    L.polygon(decPolys(D.barriers), { renderer: rNet, color: D.style.river,
-      fillColor: D.style.river, fillOpacity: 0.85, weight: 1, interactive: false }).addTo(netGroup);
-  }
-  if (D.network.length) {
-    L.polyline(D.network.map(dec), { renderer: rNet, color: D.style.network, weight: 1.2,
-      opacity: 0.9, interactive: false }).addTo(netGroup);
-  }
-  if (D.network_image) {  // city-wide networks come as one picture (see gap_map.network_image)
-    L.imageOverlay(D.network_image.uri, D.network_image.bounds, { pane: 'gmNet', opacity: 0.9,
-      interactive: false }).addTo(netGroup);
-  }
-  var firstBase;
-  if (D.basemap.tiles.length) {
-    var tiles = L.layerGroup(D.basemap.tiles.map(function (t) {
-      return L.tileLayer(t.url, t.options);
-    }));
-    baseLayers[D.basemap.label] = tiles; firstBase = tiles;
-    overlays[T.network] = netGroup;
-  } else {
-    baseLayers[T.base_network] = netGroup; firstBase = netGroup;
-    baseLayers[T.base_blank] = L.layerGroup();
-  }
-  firstBase.addTo(map);
-
-  // ---- streets shaded by coverage
-  var S = D.streets, mainTier = D.main_tier;
-  if (S.name.length) {
-    var streetGroup = L.layerGroup();
-    S.geom.forEach(function (g, i) {
-      if (g.length) {
-        L.polygon(decPolys(g), { renderer: rStreet, color: '#555', weight: 1.2, dashArray: '4 3',
-          fillColor: S.colour[i], fillOpacity: 0.35, interactive: false }).addTo(streetGroup);
-      }
-      var lab = el('div');
-      lab.appendChild(el('b', null, S.name[i]));
-      lab.appendChild(el('span', null, fmtPct(S['coverage_' + mainTier][i])));
-      var m = L.marker(pt(S.label[i]), { pane: 'gmLabel', keyboard: false,
-        icon: L.divIcon({ html: lab, className: 'gm-street-label', iconSize: null }) });
-      m.bindPopup(function () { return streetPopup(i); });
-      m.addTo(streetGroup);
-    });
-    streetGroup.addTo(map);
-    overlays[T.streets] = streetGroup;
-  }
-  function streetPopup(i) {
+  function popupBox(title, sub) {
     var box = el('div', 'gm-popup');
-    box.appendChild(el('h3', null, S.name[i]));
-    if (S.county[i]) { box.appendChild(el('div', 'sub', S.county[i])); }
-    var rows = [[T.households, fmtInt(S.households[i])]];
-    D.tiers.forEach(function (t) {
-      rows.push([t.label, fmtPct(S['coverage_' + t.name][i]), 'coverage_' + t.name]);
-    });
-    rows.push([T.shortfall_one, fmtM2(S.shortfall_m2[i])]);
-    rows.push([T.area_failing, fmtInt(S.estates_area_failing[i])]);
-    rows.push([T.street_centres, fmtInt(S.street_centres[i])]);
-    box.appendChild(table(rows));
+    box.appendChild(el('h3', null, title));
+    if (sub) { box.appendChild(el('div', 'sub', sub)); }
     return box;
   }
 
-  // ---- service areas per tier
-  D.service_areas.forEach(function (sa) {
-    // fill with holes (blocks the walk does not enter) but outline only the outer edge
-    var polys = decPolys(sa.geom);
-    var g = L.layerGroup([
-      L.polygon(polys, { renderer: rArea, stroke: false, fillColor: sa.colour,
-        fillOpacity: 0.14, interactive: false }),
-      L.polygon(polys.map(function (p) { return [p[0]]; }), { renderer: rArea, fill: false,
-        color: sa.colour, weight: 1.6, interactive: false })
-    ]);
-    if (sa.visible) { g.addTo(map); }
-    overlays[sa.label] = g;
-  });
-
-  // ---- estates coloured by verdict
-  var E = D.estates, V = D.verdicts, facName = {};
-  D.facilities.id.forEach(function (id, i) { facName[id] = D.facilities.name[i]; });
-  var estateGroup = L.layerGroup();
-  E.geom.forEach(function (g, i) {
-    var v = V[E.verdict[i]] || { colour: '#999', label: '?' };
-    var lyr;
-    if (isPoint(g)) {
-      lyr = L.circleMarker(pt(g), { renderer: rEstate, radius: 5, color: '#333', weight: 1,
-        fillColor: v.colour, fillOpacity: 0.9 });
-    } else {
-      lyr = L.polygon(decPolys(g), { renderer: rEstate, color: '#333', weight: 0.8,
-        fillColor: v.colour, fillOpacity: 0.75 });
-    }
-    lyr.bindPopup(function () { return estatePopup(i); }, { maxWidth: 360 });
-    lyr.addTo(estateGroup);
-    window.gapMap.estates.push(lyr);
-  });
-  estateGroup.addTo(map);
-  overlays[T.estates] = estateGroup;
-
+  // ---- popups
   function estatePopup(i) {
-    var v = V[E.verdict[i]] || { colour: '#999', label: '?' };
-    var box = el('div', 'gm-popup');
-    box.dataset.estate = E.id[i];
-    box.appendChild(el('h3', null, E.name[i]));
+    var E = D.estates, v = D.verdicts[E.verdict[i]] || { colour: '#999', label: '?' };
     var sub = E.id[i] + (E.street[i] ? ' · ' + E.street[i] : '');
     if (E.status[i]) { sub += ' · ' + (T['status_' + E.status[i]] || E.status[i]); }
-    box.appendChild(el('div', 'sub', sub));
+    var box = popupBox(E.name[i], sub);
+    box.dataset.estate = E.id[i];
     var badge = el('span', 'verdict', v.label); badge.style.background = v.colour;
     box.appendChild(badge);
+    var area = !E.area_judged[i] ? T.report : (E.area_ok[i] ? T.pass : T.fail);
     var rows = [
       [T.households, fmtInt(E.households[i]), 'households'],
       [T.rate, fmtM2(E.rate[i]), 'rate'],
@@ -174,16 +89,15 @@
       [T.onsite, fmtM2(E.onsite_m2[i]), 'onsite_m2'],
       [T.shared, fmtM2(E.shared_m2[i]), 'shared_m2'],
       [T.shortfall_one, fmtM2(E.shortfall_m2[i]), 'shortfall_m2'],
+      [T.area_verdict, area, 'area_verdict'],
       [T.walk + ' / ' + T.nearest]
     ];
     D.tiers.forEach(function (t) {
       var w = E['walk_' + t.name][i], f = E['nearest_' + t.name][i];
-      var txt = w === null ? T.none_within
-        : fmtInt(w) + ' m · ' + (facName[f] || f || '');
-      rows.push([t.label, txt, 'walk_' + t.name]);
+      rows.push([t.label, w === null ? T.none_within : fmtInt(w) + ' m · ' + (S.facName[f] || f || ''),
+        'walk_' + t.name]);
     });
-    // the nearest facility at any distance up to the audit's search radius (不限距离)
-    var any = E.walk_any[i];
+    var any = E.walk_any[i];  // the nearest facility at any distance up to the search radius
     if (any !== null) {
       rows.push([T.nearest_any, fmtInt(any) + ' m · ' + (E.nearest_any_name[i] || ''), 'walk_any']);
     } else if (E.off_network[i]) {
@@ -195,178 +109,338 @@
     box.appendChild(table(rows));
     return box;
   }
-
-  // ---- facilities by kind
-  var F = D.facilities;
-  if (F.id.length) {
-    var facGroup = L.layerGroup();
-    F.geom.forEach(function (g, i) {
-      var icon = L.divIcon({ html: D.icons[F.kind[i] + (F.planned[i] ? '|planned' : '')] ||
-        D.icons.other, className: 'gm-icon', iconSize: [22, 22], iconAnchor: [11, 11],
-        popupAnchor: [0, -10] });
-      var m = L.marker(pt(g), { icon: icon, title: F.name[i], keyboard: false });
-      m.bindPopup(function () {
-        var box = el('div', 'gm-popup');
-        box.appendChild(el('h3', null, F.name[i]));
-        box.appendChild(el('div', 'sub', F.id[i] + ' · ' + F.kind_label[i]));
-        box.appendChild(table([
-          [T.fac_status, F.planned[i] ? T.planned : T.existing],
-          [T.floor_m2, fmtM2(F.floor_m2[i])], [T.land_m2, fmtM2(F.land_m2[i])],
-          [T.beds, fmtInt(F.beds[i])], [T.nursing_beds, fmtInt(F.nursing_beds[i])],
-          [T.street, F.street[i] || '–']]));
-        return box;
-      });
-      m.addTo(facGroup);
+  function streetPopup(i) {
+    var St = D.streets, box = popupBox(St.name[i], St.county[i]);
+    var rows = [[T.households, fmtInt(St.households[i])]];
+    D.tiers.forEach(function (t) {
+      rows.push([t.label, fmtPct(St['coverage_' + t.name][i]), 'coverage_' + t.name]);
     });
-    facGroup.addTo(map);
-    overlays[T.facilities] = facGroup;
+    rows.push([T.shortfall_one, fmtM2(St.shortfall_m2[i])]);
+    rows.push([T.area_failing, fmtInt(St.estates_area_failing[i])]);
+    rows.push([T.street_centres, fmtInt(St.street_centres[i])]);
+    box.appendChild(table(rows));
+    return box;
+  }
+  function gapPopup(i) {
+    var G = D.gap, box = popupBox(T.gap_layer);
+    box.appendChild(table([
+      [T.gap_households, fmtInt(G.households_outside[i]), 'households_outside'],
+      [T.gap_estates, fmtInt(G.estates_outside[i]), 'estates_outside'],
+      [T.households, fmtInt(G.households[i]), 'households']]));
+    return box;
+  }
+  function facilityPopup(i) {
+    var F = D.facilities, box = popupBox(F.name[i], F.id[i] + ' · ' + F.kind_label[i]);
+    box.appendChild(table([
+      [T.fac_status, F.planned[i] ? T.planned : T.existing],
+      [T.floor_m2, fmtM2(F.floor_m2[i])], [T.land_m2, fmtM2(F.land_m2[i])],
+      [T.beds, fmtInt(F.beds[i])], [T.nursing_beds, fmtInt(F.nursing_beds[i])],
+      [T.street, F.street[i] || '–']]));
+    return box;
+  }
+  function proposalPopup(i) {
+    var P = D.proposals, box = popupBox(T.proposals + ' #' + P.rank[i], P.id[i] + ' · ' + P.kind_label[i]);
+    box.appendChild(table([
+      [T.floor_m2, fmtM2(P.floor_m2[i])], [T.households_new, fmtInt(P.households_new[i])],
+      [T.estates_compliant_new, fmtInt(P.estates_compliant_new[i])],
+      [T.cumulative_coverage, fmtPct(P.cumulative_coverage[i])]]));
+    return box;
+  }
+  var handlers = {
+    estate: function (f, layer) {
+      var i = f.id; S.estates[i] = layer;
+      layer.bindPopup(function () { return estatePopup(i); }, { maxWidth: 360 });
+    },
+    street: function (f, layer) { layer.bindPopup(function () { return streetPopup(f.id); }); },
+    gap: function (f, layer) { layer.bindPopup(function () { return gapPopup(f.id); }); }
+  };
+
+  var GapMap = window.GapMap = {};
+  GapMap.geoJson = function (spec, name) {
+    data();
+    var o = spec.origin, feats = [];
+    spec.geoms.forEach(function (g, i) {
+      var geom = geometry(g, o, spec.lines);
+      if (geom) { feats.push({ type: 'Feature', id: i, properties: {}, geometry: geom }); }
+    });
+    var opts = Object.assign({}, spec.options), styles = spec.styles, idx = spec.style;
+    if (styles.length) {
+      opts.style = function (f) { return styles[typeof idx === 'number' ? idx : idx[f.id]]; };
+    }
+    if (spec.handler === 'estate' && styles.length) {
+      // at city zoom the estates are specks: thin outlines and lighter fills leave the gap
+      // hexagons readable; from the gap layer's last zoom on, their full style
+      var full = opts.style;
+      opts.style = function (f) {
+        var s = full(f);
+        return S.map && S.map.getZoom() < D.zoom.gap_max
+          ? Object.assign({}, s, { weight: Math.min(s.weight, 0.4), fillOpacity: 0.55 }) : s;
+      };
+    }
+    opts.pointToLayer = function (f, ll) {
+      return L.circleMarker(ll, Object.assign({ radius: 5, pane: opts.pane }, opts.style ? opts.style(f) : {}));
+    };
+    if (spec.handler && handlers[spec.handler]) { opts.onEachFeature = handlers[spec.handler]; }
+    var t0 = performance.now();
+    var layer = L.geoJSON({ type: 'FeatureCollection', features: feats }, opts);
+    S.layers[name] = layer;
+    (S.timing = S.timing || {})[name] = Math.round(performance.now() - t0);
+    return layer;
+  };
+  GapMap.group = function (name) { var g = L.featureGroup(); S.layers[name] = g; return g; };
+  GapMap.facilityMarker = function (row) {
+    data();
+    var i = row[2], F = D.facilities;
+    var icon = L.divIcon({ html: D.icons[F.kind[i] + (F.planned[i] ? '|planned' : '')] || D.icons.other,
+      className: 'gm-icon', iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10] });
+    var m = L.marker([row[0], row[1]], { icon: icon, title: F.name[i], keyboard: false });
+    m.bindPopup(function () { return facilityPopup(i); });
+    return m;
+  };
+  GapMap.clusterRadius = function (zoom) { return zoom <= 11 ? 90 : zoom <= 13 ? 60 : 40; };
+  GapMap.clusterIcon = function (cluster) {
+    var n = cluster.getChildCount(), size = n < 10 ? 26 : n < 100 ? 32 : 38;
+    var box = el('div', null, String(n));
+    return L.divIcon({ html: box, className: 'gm-cluster', iconSize: [size, size] });
+  };
+  GapMap.layer = function (kind, name) {
+    data();
+    var g = L.featureGroup();
+    if (kind === 'proposals' && D.proposals) {
+      var P = D.proposals;
+      P.geom.forEach(function (pt, i) {
+        var icon = L.divIcon({ html: P.icon[i], className: 'gm-icon', iconSize: [26, 26],
+          iconAnchor: [13, 13], popupAnchor: [0, -12] });
+        L.marker(latlng(pt), { icon: icon, zIndexOffset: 1000, keyboard: false })
+          .bindPopup(function () { return proposalPopup(i); }).addTo(g);
+      });
+    } else if (kind === 'network_image' && D.network_image) {
+      // a city-wide network comes as one picture (planning/maps/raster.py)
+      L.imageOverlay(D.network_image.uri, D.network_image.bounds, { pane: 'gmNet', opacity: 0.9,
+        interactive: false }).addTo(g);
+    } else if (kind === 'street_labels') {
+      var St = D.streets, main = D.main_tier;
+      St.label.forEach(function (pt, i) {
+        var lab = el('div');
+        lab.appendChild(el('b', null, St.name[i]));
+        lab.appendChild(el('span', null, fmtPct(St['coverage_' + main][i])));
+        L.marker(latlng(pt), { pane: 'gmLabel', keyboard: false,
+          icon: L.divIcon({ html: lab, className: 'gm-street-label', iconSize: null }) })
+          .bindPopup(function () { return streetPopup(i); }).addTo(g);
+      });
+    }
+    S.layers[name] = g;
+    return g;
+  };
+
+  // ---- panels: collapsible boxes (a heading with a toggle, and a body)
+  function panel(cls, heading, collapsed) {
+    var box = el('div', 'gm-box gm-panel ' + cls);
+    var head = el('div', 'gm-head');
+    var title = el(cls === 'gm-title' ? 'h1' : 'h2', null, heading);
+    var btn = el('button', 'gm-toggle'); btn.type = 'button';
+    var body = el('div', 'gm-body');
+    function set(c) {
+      box.classList.toggle('gm-collapsed', c);
+      btn.textContent = c ? '▸' : '▾';
+      btn.setAttribute('aria-expanded', c ? 'false' : 'true');
+      btn.title = c ? T.expand : T.collapse;
+    }
+    btn.addEventListener('click', function () { set(!box.classList.contains('gm-collapsed')); });
+    head.appendChild(title); head.appendChild(btn); box.appendChild(head); box.appendChild(body);
+    set(!!collapsed);
+    L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
+    return { box: box, body: body, set: set };
+  }
+  function control(position, build) {
+    var C = L.Control.extend({ options: { position: position }, onAdd: build });
+    return new C();
+  }
+  function small() { return window.innerWidth < 1100 || window.innerHeight < 800; }
+  function row(parent, sym, label) {
+    var r = el('div', 'row'); r.appendChild(sym); r.appendChild(el('span', null, label));
+    parent.appendChild(r);
+  }
+  function swatch(c, border, width) {
+    var s = el('span', 'sw'); s.style.background = c;
+    if (border) { s.style.borderColor = border; s.style.borderWidth = (width || 2) + 'px'; }
+    return s;
   }
 
-  // ---- proposed sites
-  var P = D.proposals;
-  if (P && P.geom.length) {
-    var propGroup = L.layerGroup();
-    P.geom.forEach(function (g, i) {
-      var icon = L.divIcon({ html: P.icon[i], className: 'gm-icon', iconSize: [26, 26],
-        iconAnchor: [13, 13], popupAnchor: [0, -12] });
-      var m = L.marker(pt(g), { icon: icon, zIndexOffset: 1000, keyboard: false });
-      m.bindPopup(function () {
-        var box = el('div', 'gm-popup');
-        box.appendChild(el('h3', null, T.proposals + ' #' + P.rank[i]));
-        box.appendChild(el('div', 'sub', P.id[i] + ' · ' + P.kind_label[i]));
-        box.appendChild(table([
-          [T.floor_m2, fmtM2(P.floor_m2[i])], [T.households_new, fmtInt(P.households_new[i])],
-          [T.estates_compliant_new, fmtInt(P.estates_compliant_new[i])],
-          [T.cumulative_coverage, fmtPct(P.cumulative_coverage[i])]]));
+  var controls = {
+    title: function (map) {
+      control('topleft', function () {
+        var p = panel('gm-title', D.title.heading, false);
+        p.body.appendChild(el('div', 'gm-ruleset', D.title.ruleset));
+        p.body.appendChild(table(D.title.rows));
+        return p.box;
+      }).addTo(map);
+    },
+    legend: function (map) {
+      control('bottomright', function () {
+        var p = panel('gm-legend', T.legend, small()), b = p.body, L_ = D.legend;
+        S.legend = p;
+        b.appendChild(el('h3', null, T.estates));
+        L_.verdicts.forEach(function (v) { row(b, swatch(v.colour, v.outline, 2.5), v.label); });
+        if (L_.gap.length) {
+          b.appendChild(el('h3', null, T.gap_legend));
+          L_.gap.forEach(function (c) { row(b, swatch(c.colour), c.label); });
+        }
+        if (L_.kinds.length) {
+          b.appendChild(el('h3', null, T.facilities));
+          L_.kinds.forEach(function (k) { row(b, svg(k.icon), k.label); });
+        }
+        if (L_.tiers.length) {
+          b.appendChild(el('h3', null, T.tier));
+          L_.tiers.forEach(function (t) { row(b, swatch(t.colour + '33', t.colour), t.label); });
+        }
+        if (D.streets.name.length) {
+          b.appendChild(el('h3', null, T.streets + ' (' + D.main_tier_label + ')'));
+          L_.coverage.forEach(function (c) { row(b, swatch(c.colour), c.label); });
+        }
+        if (D.proposals) { b.appendChild(el('h3', null, T.proposals)); row(b, svg(L_.proposal), T.candidate); }
+        if (D.has.barriers) { row(b, swatch(D.style.river), T.rivers); }
+        if (D.has.network) {
+          var ln = el('span', 'ln'); ln.style.borderColor = D.style.network; row(b, ln, T.network);
+        }
+        return p.box;
+      }).addTo(map);
+    },
+    search: function (map) {
+      var E = D.estates;
+      var lower = E.name.map(function (n, i) { return (n + '\u0001' + E.id[i]).toLowerCase(); });
+      control('topright', function () {
+        var box = el('div', 'gm-box gm-search');
+        var input = el('input'); input.type = 'search'; input.placeholder = T.search;
+        input.setAttribute('aria-label', T.search); input.autocomplete = 'off';
+        var list = el('ul'); box.appendChild(input); box.appendChild(list);
+        var hits = [], active = -1;
+        function render() {
+          list.textContent = '';
+          hits.forEach(function (i, k) {
+            var li = el('li', k === active ? 'active' : null, E.name[i]);
+            li.dataset.index = i;
+            li.appendChild(el('span', 'sub', E.street[i] || E.id[i]));
+            li.addEventListener('mousedown', function (ev) { ev.preventDefault(); choose(i); });
+            list.appendChild(li);
+          });
+          if (!hits.length && input.value.trim() && !input.dataset.chosen) {
+            list.appendChild(el('li', 'none', T.no_match));
+          }
+        }
+        function choose(i) {
+          // the list closes on the chosen estate (no "no match" for the name now in the box)
+          hits = []; active = -1; input.value = E.name[i]; input.dataset.chosen = '1';
+          render(); S.go(i);
+        }
+        input.addEventListener('input', function () {
+          var q = input.value.trim().toLowerCase(); hits = []; active = -1;
+          delete input.dataset.chosen;
+          if (q) {
+            for (var i = 0; i < lower.length && hits.length < 15; i++) {
+              if (lower[i].indexOf(q) === 0) { hits.push(i); }
+            }
+            for (var j = 0; j < lower.length && hits.length < 15; j++) {
+              if (lower[j].indexOf(q) > 0) { hits.push(j); }
+            }
+          }
+          render();
+        });
+        input.addEventListener('keydown', function (ev) {
+          if (ev.key === 'ArrowDown' && hits.length) { active = (active + 1) % hits.length; render(); }
+          else if (ev.key === 'ArrowUp' && hits.length) { active = (active - 1 + hits.length) % hits.length; render(); }
+          else if (ev.key === 'Enter' && hits.length) { ev.preventDefault(); choose(hits[Math.max(active, 0)]); }
+          else if (ev.key === 'Escape') { hits = []; render(); }
+        });
+        L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
         return box;
-      });
-      m.addTo(propGroup);
-    });
-    propGroup.addTo(map);
-    overlays[T.proposals] = propGroup;
-  }
+      }).addTo(map);
+    },
+    labels: function (map) {
+      var E = D.estates, labels = L.layerGroup().addTo(map), pts = null;
+      function draw() {
+        labels.clearLayers();
+        if (map.getZoom() < D.zoom.estate_labels) { return; }
+        if (!pts) { pts = E.label.map(latlng); }
+        var b = map.getBounds(), n = 0;
+        for (var i = 0; i < pts.length && n < 600; i++) {
+          if (!b.contains(pts[i])) { continue; }
+          var lab = el('div', null, E.name[i]);
+          L.marker(pts[i], { pane: 'gmLabel', interactive: false, keyboard: false,
+            icon: L.divIcon({ html: lab, className: 'gm-estate-label', iconSize: null }) }).addTo(labels);
+          n++;
+        }
+      }
+      S.estateLabels = labels;
+      map.on('moveend zoomend', draw);
+    },
+    zoom: function (map) {
+      var city = null;
+      function update() {
+        var z = map.getZoom(), c = map.getContainer(), est = S.layers[T.estates];
+        if (est && city !== (z < D.zoom.gap_max)) { city = z < D.zoom.gap_max; est.setStyle(est.options.style); }
+        c.classList.toggle('gm-lowzoom', z < D.zoom.street_labels);
+        c.classList.toggle('gm-farzoom', z < D.zoom.street_labels - 1);
+        var gap = map.getPane('gmGap');
+        if (gap) { gap.style.display = z >= D.zoom.gap_max ? 'none' : ''; }
+      }
+      map.on('zoomend', update); map.whenReady(update);
+    },
+    scale: function (map) {
+      L.control.scale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(map);
+    },
+    print: function (map) {
+      var saved = null;
+      function on(printing) {
+        var c = map.getContainer();
+        if (printing && !saved) {
+          saved = { center: map.getCenter(), zoom: map.getZoom() };
+          c.classList.add('gm-printing');
+          map.invalidateSize({ animate: false });
+          // the whole district beside the title box (left) and the legend (right)
+          var left = c.querySelector('.gm-title'), right = c.querySelector('.gm-legend');
+          var pl = left ? left.offsetWidth + 16 : 12, pr = right ? right.offsetWidth + 16 : 12;
+          if (D.bounds) {
+            map.fitBounds(D.bounds, { paddingTopLeft: [pl, 12], paddingBottomRight: [pr, 12],
+              animate: false });
+          }
+        } else if (!printing && saved) {
+          c.classList.remove('gm-printing');
+          map.invalidateSize({ animate: false });
+          map.setView(saved.center, saved.zoom, { animate: false });
+          saved = null;
+        }
+      }
+      var mq = window.matchMedia('print');
+      if (mq.addEventListener) { mq.addEventListener('change', function (e) { on(e.matches); }); }
+      window.addEventListener('beforeprint', function () { on(true); });
+      window.addEventListener('afterprint', function () { on(false); });
+    },
+    ready: function (map) {
+      S.readyAt = performance.now();  // milliseconds since the page started loading
+      S.ready = true;
+    }
+  };
+  GapMap.control = function (kind, map) {
+    data();
+    if (!S.map) {
+      S.map = map;
+      S.facName = {};
+      D.facilities.id.forEach(function (id, i) { S.facName[id] = D.facilities.name[i]; });
+    }
+    controls[kind](map);
+  };
 
-  // ---- controls
-  L.control.scale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(map);
-  window.gapMap.overlays = overlays; window.gapMap.baseLayers = baseLayers;
-
-  var Title = L.Control.extend({ options: { position: 'topleft' }, onAdd: function () {
-    var box = el('div', 'gm-box gm-title');
-    box.appendChild(el('h1', null, D.title.heading));
-    box.appendChild(el('div', 'gm-ruleset', D.title.ruleset));
-    box.appendChild(table(D.title.rows));
-    L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
-    return box;
-  } });
-  new Title().addTo(map);
-
-  var Legend = L.Control.extend({ options: { position: 'bottomright' }, onAdd: function () {
-    var box = el('div', 'gm-box gm-legend');
-    function head(t) { box.appendChild(el('h2', null, t)); }
-    function row(sym, label) {
-      var r = el('div', 'row'); r.appendChild(sym); r.appendChild(el('span', null, label));
-      box.appendChild(r);
-    }
-    function swatch(c, border) {
-      var s = el('span', 'sw'); s.style.background = c;
-      if (border) { s.style.borderColor = border; }
-      return s;
-    }
-    function svg(markup) {
-      var s = el('span'); s.innerHTML = markup; return s.firstChild;  // trusted, built by the tool
-    }
-    head(T.estates);
-    D.legend.verdicts.forEach(function (v) { row(swatch(v.colour), v.label); });
-    if (D.legend.kinds.length) {
-      head(T.facilities);
-      D.legend.kinds.forEach(function (k) { row(svg(k.icon), k.label); });
-    }
-    if (D.service_areas.length) {
-      head(T.tier);
-      D.service_areas.forEach(function (sa) {
-        var s = swatch(sa.colour + '33', sa.colour); s.style.borderWidth = '2px';
-        row(s, sa.label);
-      });
-    }
-    if (S.name.length) {
-      head(T.streets + ' (' + D.main_tier_label + ')');
-      D.legend.coverage.forEach(function (c) { row(swatch(c.colour), c.label); });
-    }
-    if (P && P.geom.length) { head(T.proposals); row(svg(D.legend.proposal), T.candidate); }
-    if (D.barriers.length) { row(swatch(D.style.river), T.rivers); }
-    if (D.network.length) {
-      var ln = el('span', 'ln'); ln.style.borderColor = D.style.network; row(ln, T.network);
-    }
-    L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
-    return box;
-  } });
-  new Legend().addTo(map);
-
-  // ---- search by estate name (type-ahead)
-  // names first (prefix matches, then substrings); the estate id is searchable too
-  var lower = E.name.map(function (n, i) { return (n + '\u0001' + E.id[i]).toLowerCase(); });
-  function go(i) {
-    var lyr = window.gapMap.estates[i];
-    if (!map.hasLayer(estateGroup)) { estateGroup.addTo(map); }
+  // ---- open an estate (search, tests): its layer shown, zoomed to, popup open
+  S.go = function (i) {
+    var map = S.map, lyr = S.estates[i], est = S.layers[T.estates];
+    if (est && !map.hasLayer(est)) { est.addTo(map); }
+    if (!lyr) { map.setView(latlng(D.estates.label[i]), 17, { animate: false }); return; }
     if (lyr.getBounds) {
       map.fitBounds(lyr.getBounds(), { maxZoom: 17, animate: false, padding: [40, 40] });
     } else {
       map.setView(lyr.getLatLng(), 17, { animate: false });
     }
     lyr.openPopup();
-  }
-  window.gapMap.go = go;
-  var Search = L.Control.extend({ options: { position: 'topright' }, onAdd: function () {
-    var box = el('div', 'gm-box gm-search');
-    var input = el('input'); input.type = 'search'; input.placeholder = T.search;
-    input.setAttribute('aria-label', T.search); input.autocomplete = 'off';
-    var list = el('ul'); box.appendChild(input); box.appendChild(list);
-    var hits = [], active = -1;
-    function render() {
-      list.textContent = '';
-      hits.forEach(function (i, k) {
-        var li = el('li', k === active ? 'active' : null, E.name[i]);
-        li.dataset.index = i;
-        li.appendChild(el('span', 'sub', E.street[i] || E.id[i]));
-        li.addEventListener('mousedown', function (ev) { ev.preventDefault(); choose(i); });
-        list.appendChild(li);
-      });
-      if (!hits.length && input.value.trim()) { list.appendChild(el('li', 'none', T.no_match)); }
-    }
-    function choose(i) { hits = []; active = -1; render(); input.value = E.name[i]; go(i); }
-    input.addEventListener('input', function () {
-      var q = input.value.trim().toLowerCase(); hits = []; active = -1;
-      if (q) {
-        for (var i = 0; i < lower.length && hits.length < 15; i++) {
-          if (lower[i].indexOf(q) === 0) { hits.push(i); }
-        }
-        for (var j = 0; j < lower.length && hits.length < 15; j++) {
-          if (lower[j].indexOf(q) > 0) { hits.push(j); }
-        }
-      }
-      render();
-    });
-    input.addEventListener('keydown', function (ev) {
-      if (ev.key === 'ArrowDown' && hits.length) { active = (active + 1) % hits.length; render(); }
-      else if (ev.key === 'ArrowUp' && hits.length) {
-        active = (active + hits.length - 1) % hits.length; render();
-      } else if (ev.key === 'Enter' && hits.length) { choose(hits[Math.max(active, 0)]); }
-      else if (ev.key === 'Escape') { hits = []; render(); }
-      else { return; }
-      ev.preventDefault();
-    });
-    L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
-    return box;
-  } });
-  new Search().addTo(map);
-  L.control.layers(baseLayers, overlays, { collapsed: false, position: 'topright' }).addTo(map);
-
-  function lowZoom() {
-    map.getContainer().classList.toggle('gm-lowzoom', map.getZoom() < D.label_min_zoom);
-    map.getContainer().classList.toggle('gm-farzoom', map.getZoom() < D.label_min_zoom - 1);
-  }
-  map.on('zoomend', lowZoom);
-  if (D.bounds) { map.fitBounds(D.bounds, { padding: [20, 20] }); } else { map.setView([35, 105], 4); }
-  lowZoom();
-  window.gapMap.ready = true;
+  };
 })();
