@@ -1,7 +1,8 @@
-"""The gap map in a real browser (Debian chromium driven by Playwright).
+"""The folium gap map in a real browser (Debian chromium driven by Playwright).
 
 Skipped when chromium is absent, unless ELDERCARE_REQUIRE_BROWSER=1 (CI), which makes a missing
-browser a failure. A screenshot is saved to tests/artifacts/ (git-ignored).
+browser a failure. Every page is opened with the network cut (any http/https request is aborted
+and recorded). Screenshots are saved to tests/artifacts/ (git-ignored) to be looked at.
 """
 
 from __future__ import annotations
@@ -76,14 +77,22 @@ def gap_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class Watched:
-    """A page with every request, failure, console error and dialog recorded."""
+    """A page with the network cut: every request, failure, console error and dialog recorded."""
 
-    def __init__(self, browser: Any, url: str) -> None:
+    def __init__(self, browser: Any, url: str, size: tuple[int, int] = (1280, 860)) -> None:
         self.requests: list[str] = []
+        self.blocked: list[str] = []
         self.failed: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1280, "height": 860})
+        self.page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+
+        def cut(route: Any) -> None:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+        self.page.route("http://**/*", cut)
+        self.page.route("https://**/*", cut)
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("requestfailed", lambda r: self.failed.append(r.url))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
@@ -95,7 +104,13 @@ class Watched:
 
         self.page.on("dialog", on_dialog)
         self.page.goto(url)
-        self.page.wait_for_function("window.gapMap && window.gapMap.ready === true")
+        self.page.wait_for_function("window.gapMap && window.gapMap.ready === true", timeout=60_000)
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / name
+        self.page.screenshot(path=str(path))
+        return path
 
 
 @pytest.fixture
@@ -105,17 +120,21 @@ def watched(browser: Any, gap_map: Path) -> Iterator[Watched]:
     w.page.close()
 
 
-def test_offline_map_makes_no_request(watched: Watched, gap_map: Path):
+def test_offline_map_makes_no_request_and_no_error(watched: Watched, gap_map: Path):
     watched.page.wait_for_timeout(300)
     assert watched.requests == [gap_map.as_uri()]
-    assert not [u for u in watched.requests if u.startswith(("http:", "https:"))]
+    assert watched.blocked == []
     assert watched.failed == []
     assert watched.errors == []
     assert watched.page.locator(".leaflet-control-scale-line").inner_text().endswith(("m", "km"))
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "gap_map_offline.png"
-    watched.page.screenshot(path=str(shot))
-    assert shot.stat().st_size > 10_000
+    assert watched.shot("gap_map_offline.png").stat().st_size > 10_000
+
+
+def test_every_estate_is_drawn(watched: Watched):
+    drawn = watched.page.evaluate(
+        "window.gapMap.estates.filter(l => l && window.gapMap.map.hasLayer(l)).length"
+    )
+    assert drawn == 30
 
 
 def test_layer_control_lists_every_layer(watched: Watched):
@@ -130,6 +149,7 @@ def test_layer_control_lists_every_layer(watched: Watched):
         tier_label("5min", "zh"),
         tier_label("10min", "zh"),
         tier_label("15min", "zh"),
+        text("gap_layer", "zh"),
         text("estates", "zh"),
         text("facilities", "zh"),
         text("proposals", "zh"),
@@ -184,6 +204,7 @@ def test_click_opens_popup_with_the_csv_figures(watched: Watched, gap_map: Path)
     assert got["households"] == _fmt_int(row["households"])
     for col in ("required_m2", "onsite_m2", "shared_m2", "shortfall_m2"):
         assert got[col] == f"{row[col]:,.1f}", col
+    assert got["area_verdict"] == text("pass" if row["area_ok"] else "fail", "zh")
     fac = gpd.read_file(folder / "results.gpkg", layer="facilities").set_index("facility_id")
     for tier in ("5min", "10min", "15min"):
         walk = row[f"walk_{tier}_m"]
@@ -194,7 +215,7 @@ def test_click_opens_popup_with_the_csv_figures(watched: Watched, gap_map: Path)
             assert got[f"walk_{tier}"] == f"{_fmt_int(walk)} m · {name}"
 
 
-def test_search_box_finds_an_estate(watched: Watched):
+def test_search_selects_zooms_and_closes_its_list(watched: Watched):
     page = watched.page
     box = page.locator(".gm-search input")
     box.fill("阳光12")
@@ -206,9 +227,18 @@ def test_search_box_finds_an_estate(watched: Watched):
     h3.wait_for()
     assert h3.inner_text() == "阳光12小区"
     assert page.evaluate("window.gapMap.map.getZoom()") >= 16
+    # the chosen estate's name stays in the box, and the list does not say "no match"
+    assert box.input_value() == "阳光12小区"
+    assert page.locator(".gm-search li").count() == 0
+    inside = page.evaluate(
+        "window.gapMap.map.getBounds().contains(window.gapMap.estates[12].getBounds())"
+    )
+    assert inside
     box.fill("e00007")  # by estate id, case-insensitive
     items.first.wait_for()
     assert items.first.inner_text().startswith("阳光7小区")
+    items.first.click()
+    assert page.locator(".gm-search li").count() == 0
     box.fill("no such estate")
     assert page.locator(".gm-search li.none").inner_text() == text("no_match", "zh")
 
@@ -219,15 +249,112 @@ def test_names_with_html_are_shown_as_text(watched: Watched):
         page.evaluate(f"window.gapMap.go({i})")
         # the previous popup fades out for 200 ms before it leaves the page
         page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")
-        h3 = page.locator(".leaflet-popup-content h3")
-        assert h3.inner_text() == name
-    # and in the search list
+        assert page.locator(".leaflet-popup-content h3").inner_text() == name
     page.locator(".gm-search input").fill("<")
     first = page.locator(".gm-search li").first
     first.wait_for()
     assert first.inner_text().startswith(("<script>", '">'))
+    labels = page.locator(".gm-estate-label").all_inner_texts()
+    assert XSS_SCRIPT in labels or XSS_IMG in labels  # estate names on the map, as text
     page.wait_for_timeout(300)
     assert watched.dialogs == []
     assert page.locator("img[src='x']").count() == 0
     assert watched.failed == []
     assert watched.errors == []
+
+
+def test_estate_names_from_zoom_16(watched: Watched):
+    page = watched.page
+    page.evaluate("window.gapMap.map.setZoom(15, {animate: false})")
+    assert page.locator(".gm-estate-label").count() == 0
+    page.evaluate("window.gapMap.go(12)")
+    page.wait_for_function("document.querySelectorAll('.gm-estate-label').length > 0")
+    assert "阳光12小区" in page.locator(".gm-estate-label").all_inner_texts()
+
+
+def test_legend_collapses_and_starts_collapsed_on_a_small_screen(browser: Any, gap_map: Path):
+    w = Watched(browser, gap_map.as_uri(), size=(1024, 768))
+    page = w.page
+    legend = page.locator(".gm-legend")
+    body = page.locator(".gm-legend .gm-body")
+    assert body.is_hidden()  # collapsed at 1024×768: the south-east corner stays free
+    small = legend.bounding_box()
+    page.locator(".gm-legend .gm-toggle").click()
+    assert body.is_visible()
+    big = legend.bounding_box()
+    assert big["height"] > 3 * small["height"]
+    page.locator(".gm-legend .gm-toggle").click()
+    assert body.is_hidden()
+    page.locator(".gm-title .gm-toggle").click()  # the title box folds too
+    assert page.locator(".gm-title .gm-body").is_hidden()
+    w.shot("gap_map_1024.png")
+    assert w.errors == []
+    page.close()
+
+
+def test_print_shows_the_whole_district_without_controls(browser: Any, gap_map: Path):
+    w = Watched(browser, gap_map.as_uri(), size=(1587, 1123))  # A3 landscape at 96 dpi
+    page = w.page
+    page.evaluate("window.gapMap.map.setView(window.gapMap.map.getCenter(), 18, {animate: false})")
+    page.emulate_media(media="print")
+    page.wait_for_function("window.gapMap.map.getZoom() < 18")
+    for hidden in (".leaflet-control-zoom", ".leaflet-control-layers", ".gm-search"):
+        assert page.locator(hidden).is_hidden(), hidden
+    assert page.locator(".gm-title .gm-body").is_visible()
+    assert page.locator(".gm-legend .gm-body").is_visible()
+    whole = page.evaluate(
+        "window.gapMap.map.getBounds().contains(L.latLngBounds(window.gapMap.data.bounds))"
+    )
+    assert whole
+    w.shot("gap_map_print.png")
+    page.emulate_media(media="screen")
+    page.wait_for_function("window.gapMap.map.getZoom() === 18")  # the view comes back
+    assert w.errors == []
+    page.close()
+
+
+def test_online_basemap_without_internet_keeps_the_network(browser: Any, gap_map: Path):
+    page_path = render_gap_map(gap_map.parent, gap_map.parent / "osm.html", basemap="osm")
+    w = Watched(browser, page_path.as_uri())
+    page = w.page
+    assert w.blocked  # the tiles were asked for and refused: no internet here
+    assert all("tile.openstreetmap.org" in u for u in w.blocked)
+    shown = page.evaluate(
+        f"window.gapMap.map.hasLayer(window.gapMap.layers[{text('network_offline', 'zh')!r}])"
+    )
+    assert shown  # the river and the streets are still drawn
+    assert page.locator(".leaflet-pane.leaflet-gmNet-pane canvas").count() >= 1
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def city_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = write_results(tmp_path_factory.mktemp("city"), 25_000)
+    return render_gap_map(folder, lang="zh")
+
+
+def test_city_opening_view_shows_the_gap_layer_not_a_wall_of_icons(browser: Any, city_map: Path):
+    w = Watched(browser, city_map.as_uri(), size=(1400, 900))
+    page = w.page
+    page.wait_for_timeout(500)
+    gap = text("gap_layer", "zh")
+    state = page.evaluate(
+        f"""() => {{
+          const g = window.gapMap, m = g.map, gap = g.layers[{gap!r}];
+          return {{
+            gapShown: m.hasLayer(gap) && m.getPane('gmGap').style.display !== 'none',
+            hexagons: gap.getLayers().length,
+            estates: g.estates.filter(l => l && m.hasLayer(l)).length,
+            icons: document.querySelectorAll('.leaflet-marker-icon').length,
+            zoom: m.getZoom(),
+          }};
+        }}"""
+    )
+    assert state["gapShown"]
+    assert state["hexagons"] > 10
+    assert state["estates"] == 25_000  # the estates stay drawn under the hexagons
+    assert state["icons"] < 100  # 1,999 facilities, clustered
+    w.shot("gap_map_city.png")
+    assert w.requests == [city_map.as_uri()]
+    assert w.errors == []
+    page.close()

@@ -191,7 +191,8 @@ def test_online_basemap_keeps_the_offline_network_as_an_overlay(results_dir: Pat
     assert "tile.openstreetmap.org" in page
     layers = [c for c in m._children.values() if isinstance(c, folium.map.Layer)]
     network = next(c for c in layers if c.layer_name == text("network_offline", "zh"))
-    assert network.overlay and network.show  # drawn even when the tiles cannot load
+    assert network.overlay  # an overlay under the tiles …
+    assert network.show  # … drawn even when the tiles cannot load
     tiles = next(c for c in layers if isinstance(c, folium.TileLayer))
     assert not tiles.overlay
 
