@@ -114,6 +114,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "gap_estates": ("圈外小区", "Estates outside the circle"),
     "network_offline": ("路网(离线)", "Street network (offline)"),
     "collapse": ("收起", "Collapse"),
+    "date": ("日期", "Date"),
+    "sources": ("数据来源", "Data sources"),
     "expand": ("展开", "Expand"),
     # The words of the vocabulary under the keys the page and the report use.
     **{f"status_{code}": words for code, words in ESTATE_STATUSES.items()},

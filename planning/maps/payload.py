@@ -9,12 +9,15 @@ the page puts every text into the popup as text, never as HTML.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planning import __version__
+from planning.audit.wording import report_date
 from planning.maps import assets, encode
 from planning.maps.labels import (
     OUTSIDE_OUTLINE,
@@ -221,6 +224,29 @@ def ruleset_line(results: Results, lang: Lang) -> str:
         if ident
         else f"{text('ruleset', lang)}{sep}{name}"
     )
+
+
+def source_names(results: Results) -> list[str]:
+    """Return the audit's input files by name (``小区.xlsx``), or what the API was given."""
+    names = []
+    for key in results.summary.get("inputs") or {}:
+        name = Path(str(key)).name
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def footer_line(results: Results, lang: Lang) -> str:
+    """Return the footer of the report and the PNG: date, ruleset, data sources, tool version."""
+    sources = "、".join(source_names(results)) if lang == "zh" else ", ".join(source_names(results))
+    version = results.summary.get("tool_version") or __version__
+    parts = [
+        f"{text('date', lang)}{'：' if lang == 'zh' else ': '}{report_date().isoformat()}",
+        ruleset_line(results, lang),
+        f"{text('sources', lang)}{'：' if lang == 'zh' else ': '}{sources or '–'}",
+        f"eldercare-planning {version}",
+    ]
+    return " · ".join(parts)
 
 
 def legend(

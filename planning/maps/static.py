@@ -23,6 +23,8 @@ from planning.maps.gap_map import NETWORK_VECTOR_LIMIT, headline_rows, ruleset_l
 from planning.maps.labels import (
     KIND_COLOURS,
     NETWORK_COLOUR,
+    OUTSIDE_OUTLINE,
+    OUTSIDE_VERDICTS,
     PROPOSAL_COLOUR,
     RIVER_COLOUR,
     TIER_COLOURS,
@@ -37,6 +39,7 @@ from planning.maps.labels import (
     tier_label,
     verdict_label,
 )
+from planning.maps.payload import footer_line
 from planning.maps.raster import NETWORK_IMAGE_PX, network_raster
 from planning.maps.results import Results, load_results
 from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
@@ -249,19 +252,25 @@ def _draw(ax: Axes, results: Results, lang: Lang) -> list[Any]:
     for key in ESTATE_VERDICTS:
         part = estates[verdicts == key]
         colour = VERDICT_COLOURS[key]
+        # outside the circle: hatched with a dark outline, readable without telling colours apart
+        outside = key in OUTSIDE_VERDICTS
+        edge = OUTSIDE_OUTLINE if outside else "#333333"
+        hatch = "////" if outside else None
         if not part.empty:
             part.plot(
                 ax=ax,
                 color=colour,
-                edgecolor="#333333",
-                linewidth=0.2,
+                edgecolor=edge,
+                linewidth=0.6 if outside else 0.2,
+                hatch=hatch,
                 markersize=6,
                 zorder=6,
             )
         handles["estate"].append(
             Patch(
                 facecolor=colour,
-                edgecolor="#333333",
+                edgecolor=edge,
+                hatch=hatch,
                 label=f"{verdict_label(key, lang)} ({int((verdicts == key).sum()):,})",
             )
         )
@@ -389,7 +398,7 @@ def render_png(
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         fig = Figure(figsize=size_in, dpi=dpi)
         FigureCanvasAgg(fig)
-        ax = fig.add_axes((0.01, 0.02, 0.72, 0.86))
+        ax = fig.add_axes((0.01, 0.035, 0.72, 0.845))
         handles = _draw(ax, results, language)
         ax.set_aspect("equal")
         ax.set_axis_off()
@@ -411,6 +420,8 @@ def render_png(
             title_fontsize=8.5,
             alignment="left",
         )
+        # the same footer as the report: date, ruleset, data sources, tool version
+        fig.text(0.02, 0.008, footer_line(results, language), fontsize=7, color="#555555")
         target = Path(out_path) if out_path is not None else Path(results_dir) / "gap_map.png"
         atomic_write_with(target, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
     logger.info("PNG map written to %s", target)
