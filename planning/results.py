@@ -95,6 +95,7 @@ class AuditResult(Audit):
         lang: Lang = "zh",
         basemap: Basemap = "none",
         progress: Progress | None = None,
+        paper: str = "a4",
     ) -> dict[str, Path]:
         """Write the results folder: the same files as ``eldercare audit``, as one set.
 
@@ -115,6 +116,8 @@ class AuditResult(Audit):
             Basemap of the web map (``none``: offline).
         progress : callable, optional
             Receives a short message at each step.
+        paper : {"a4", "a3"}
+            ``report.pdf`` on one A4 page or one A3 landscape page.
 
         Returns
         -------
@@ -128,7 +131,7 @@ class AuditResult(Audit):
             names = list(write_tables(self, staging, lang=lang))
             if maps:
                 say("Drawing the gap map and the report")
-                names += list(draw_all(staging, lang=lang, basemap=basemap))
+                names += list(draw_all(staging, lang=lang, basemap=basemap, paper=paper))
         return {name: final / name for name in names}
 
     def explore(

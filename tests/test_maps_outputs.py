@@ -50,36 +50,47 @@ def test_png_without_cjk_font_warns_and_still_draws(
     assert any("no Chinese (CJK) font" in r.getMessage() for r in caplog.records)
 
 
-def test_report_holds_figures_rules_chart_and_failing_estates(results_dir: Path, tmp_path: Path):
+def test_report_holds_figures_rules_and_failing_estates(results_dir: Path, tmp_path: Path):
     out = render_report(results_dir, tmp_path / "r.html", max_rows=5)
     page = out.read_text(encoding="utf-8")
     summary = json.loads((results_dir / "summary.json").read_text(encoding="utf-8"))
     totals = summary["totals"]
     assert f"{totals['households']:,}" in page
     assert f"{totals['coverage']['15min'] * 100:.1f}%" in page
-    # every rule with its verdict and citation
+    # every rule with its verdict in words and figures, and its document
     for rule in summary["rules"]:
         assert f"data-rule='{rule['rule_id']}'" in page
     assert "双政办规〔2024〕3号" in page
-    assert "新建住宅小区每百户20至30平方米" in page
     assert page.count("class='badge fail'") == 1
     assert page.count("class='badge pass'") == 1
+    assert "不达标：实际" in page
+    # no unit code reaches the reader
+    for code in ("pct_estates", "m2_per_100hh", "m2_per_person", "community_station"):
+        assert code not in page, code
+    # failing estates: the top 5 by shortfall, then a count of the rest
+    csv = pd.read_csv(results_dir / "estates.csv", encoding="utf-8-sig")
+    failing = csv[csv["verdict"] != "ok"].sort_values(
+        ["shortfall_m2", "estate_id"], ascending=[False, True]
+    )
+    table = page.split("<table class='failing'>")[1].split("</table>")[0]
+    assert table.count("<tr><td>") == 5
+    assert f"另有 {len(failing) - 5:,} 个" in page
+    # proposals with their rank, and the footer
+    assert page.count("<tr><td>1</td><td>C0</td>") == 1
+    assert "eldercare-planning" in page.split("class='foot'>")[1].split("</div>")[0]
+    # self-contained: no external reference
+    assert re.search(r"(src|href)=['\"]?https?:", page) is None
+
+
+def test_a3_report_has_the_street_chart(results_dir: Path, tmp_path: Path):
+    page = render_report(results_dir, tmp_path / "r.html", paper="a3").read_text("utf-8")
+    assert "size: A3 landscape" in page
     # one bar per street, widths proportional to coverage (260 px = 100 %)
     streets = gpd.read_file(results_dir / "results.gpkg", layer="streets")
     bars = re.findall(r'class="bar" x="\d+" y="[\d.]+" width="([\d.]+)"', page)
     assert sorted(float(b) for b in bars) == pytest.approx(
         sorted(round(v * 260, 1) for v in streets["coverage_15min"])
     )
-    # failing estates: the top 5 by shortfall, then a count of the rest
-    csv = pd.read_csv(results_dir / "estates.csv", encoding="utf-8-sig")
-    failing = csv[csv["verdict"] != "ok"].sort_values(
-        ["shortfall_m2", "estate_id"], ascending=[False, True]
-    )
-    listed = re.findall(r"<tr><td>(E\d+)</td>", page)
-    assert listed == failing["estate_id"].head(5).tolist()
-    assert f"{len(failing) - 5:,}" in page
-    # self-contained: no external reference
-    assert re.search(r"(src|href)=['\"]?https?:", page) is None
 
 
 def test_report_escapes_names(results_dir: Path, tmp_path: Path):
@@ -105,10 +116,21 @@ def test_report_in_english(results_dir: Path, tmp_path: Path):
 
 
 @pytest.mark.skipif(not pdf_available(), reason="WeasyPrint not installed")
-def test_pdf_report(results_dir: Path, tmp_path: Path):
-    out = render_report_pdf(results_dir, tmp_path / "r.pdf")
+@pytest.mark.parametrize(("paper", "landscape"), [("a4", False), ("a3", True)])
+def test_pdf_report_is_one_page(results_dir: Path, tmp_path: Path, paper: str, landscape: bool):
+    pypdf = pytest.importorskip("pypdf")
+    # every failing estate asked for: the page gives way (fewer rows, a lower map), stays one
+    out = render_report_pdf(results_dir, tmp_path / "r.pdf", max_rows=100, paper=paper)
     assert out is not None
-    assert out.read_bytes()[:5] == b"%PDF-"
+    reader = pypdf.PdfReader(out)
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    width_mm, height_mm = float(box.width) / 72 * 25.4, float(box.height) / 72 * 25.4
+    expected = (420, 297) if landscape else (210, 297)
+    assert (round(width_mm), round(height_mm)) == expected
+    words = reader.pages[0].extract_text()
+    assert "eldercare-planning" in words  # the footer
+    assert "规则集" in words
 
 
 def test_pdf_skipped_without_weasyprint(results_dir: Path, tmp_path: Path, monkeypatch):

@@ -92,7 +92,7 @@ def _inputs_of(spec: ProjectSpec, args: argparse.Namespace) -> list[Path]:
 
 
 def _run_audit(
-    spec: ProjectSpec, console: Console, lang: str, inputs: list[Path]
+    spec: ProjectSpec, console: Console, lang: str, inputs: list[Path], paper: str = "a4"
 ) -> tuple[AuditResult, list[str]]:
     """Audit a project and write its results folder as one set; return the result and files."""
     from planning.io.transaction import check_output_folder, output_lock
@@ -102,7 +102,13 @@ def _run_audit(
     check_output_folder(spec.out, inputs=inputs)
     with output_lock(spec.out):
         result = audit_prepared(spec, prepare_project(spec, console), console)
-        files = result.write(spec.out, lang=lang, basemap=spec.basemap, progress=console)  # type: ignore[arg-type]
+        files = result.write(
+            spec.out,
+            lang=lang,  # type: ignore[arg-type]
+            basemap=spec.basemap,  # type: ignore[arg-type]
+            progress=console,
+            paper=paper,
+        )
     return result, sorted(files)
 
 
@@ -110,7 +116,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     console = Console(args.quiet)
     spec = spec_from_args(args, needs_network=True)
     scenario_options(spec, args, need_file=True)
-    result, files = _run_audit(spec, console, args.lang, _inputs_of(spec, args))
+    result, files = _run_audit(spec, console, args.lang, _inputs_of(spec, args), args.paper)
     if not args.quiet:
         print_summary(spec.out, result.summary, files)
     return 0
@@ -121,7 +127,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     console = Console(args.quiet)
     spec = demo_spec(out=Path(args.out) if args.out else DEMO_DIR, rules=args.rules)
-    result, files = _run_audit(spec, console, args.lang, spec_inputs(spec))
+    result, files = _run_audit(spec, console, args.lang, spec_inputs(spec), args.paper)
     if not args.quiet:
         print_summary(spec.out, result.summary, files)
         echo(f"\nOpen {spec.out / 'gap_map.html'} in a browser (works offline).")
@@ -132,7 +138,11 @@ def _cmd_map(args: argparse.Namespace) -> int:
     from planning.maps import write_all
 
     write_all(
-        Path(args.results), lang=args.lang, basemap=args.basemap, tianditu_key=args.tianditu_key
+        Path(args.results),
+        lang=args.lang,
+        basemap=args.basemap,
+        tianditu_key=args.tianditu_key,
+        paper=args.paper,
     )
     echo(f"Wrote {Path(args.results) / 'gap_map.html'}")
     return 0
@@ -184,7 +194,7 @@ def _site(args: argparse.Namespace, spec: ProjectSpec, console: Console) -> int:
         min_spacing_m=args.min_spacing_m,
         one_centre_per_street=args.one_centre_per_street,
     )
-    sited.write(spec.out, lang=args.lang, basemap=spec.basemap, progress=console)
+    sited.write(spec.out, lang=args.lang, basemap=spec.basemap, progress=console, paper=args.paper)
     if not args.quiet:
         from planning.cli.siting import print_siting
 
@@ -293,12 +303,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lang", choices=["zh", "en"], default="zh", help="language of reports and maps"
     )
+    parser.add_argument(
+        "--paper", choices=["a4", "a3"], default="a4",
+        help="report.pdf on one A4 page (default) or one A3 landscape page",
+    )  # fmt: skip
     # The same options after the command name (`eldercare audit … -q`); SUPPRESS keeps the
     # values given before it when they are not repeated after it.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS)
     common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
     common.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
+    common.add_argument("--paper", choices=["a4", "a3"], default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser = sub.add_parser
 

@@ -24,12 +24,13 @@ draw_all
 from __future__ import annotations
 
 import logging
+import tempfile
 from pathlib import Path
 
 from planning.io.transaction import MAP_FILES, output_transaction
 from planning.maps.errors import MapOptionsError
 from planning.maps.gap_map import build_gap_map, render_gap_map
-from planning.maps.report import render_report, render_report_pdf
+from planning.maps.report import render_report, render_report_pdf, report_map
 from planning.maps.results import load_results
 from planning.maps.static import render_png
 
@@ -55,6 +56,7 @@ def write_all(
     offline: bool | None = None,
     tianditu_key: str | None = None,
     pdf: bool = True,
+    paper: str = "a4",
 ) -> dict[str, Path]:
     """Write ``gap_map.html``, ``gap_map.png``, ``report.html`` (and ``report.pdf``) into the folder.
 
@@ -76,6 +78,8 @@ def write_all(
         天地图 key, for ``basemap="tianditu"``.
     pdf : bool
         Also write ``report.pdf`` when WeasyPrint is installed.
+    paper : {"a4", "a3"}
+        The report on one A4 page or one A3 landscape page.
 
     Returns
     -------
@@ -95,6 +99,7 @@ def write_all(
                 offline=offline,
                 tianditu_key=tianditu_key,
                 pdf=pdf,
+                paper=paper,
             )
         )
     return {name: folder / name for name in names}
@@ -108,6 +113,7 @@ def draw_all(
     offline: bool | None = None,
     tianditu_key: str | None = None,
     pdf: bool = True,
+    paper: str = "a4",
 ) -> dict[str, Path]:
     """Draw the maps and the report of the results in ``folder`` into the same folder.
 
@@ -124,9 +130,16 @@ def draw_all(
         tianditu_key=tianditu_key,
     )
     out["gap_map.png"] = render_png(folder, folder / "gap_map.png", lang=lang)
-    out["report.html"] = render_report(folder, folder / "report.html", lang=lang)
-    if pdf:
-        written = render_report_pdf(folder, folder / "report.pdf", lang=lang)
-        if written is not None:
-            out["report.pdf"] = written
+    with tempfile.TemporaryDirectory(prefix="eldercare-report-") as tmp:
+        # the report's map, drawn once for its paper size, serves the HTML and the PDF
+        png = report_map(folder, Path(tmp) / "map.png", lang=lang, paper=paper)
+        out["report.html"] = render_report(
+            folder, folder / "report.html", lang=lang, paper=paper, map_png=png
+        )
+        if pdf:
+            written = render_report_pdf(
+                folder, folder / "report.pdf", lang=lang, paper=paper, map_png=png
+            )
+            if written is not None:
+                out["report.pdf"] = written
     return out

@@ -1,11 +1,13 @@
 """One-page summary report for meetings (汇报材料): HTML, and PDF when WeasyPrint is installed.
 
-The HTML is self-contained (no external file, font or script): headline figures, the verdict of
-every rule with its citation (文件、条款、原文), a bar chart of household coverage by street drawn as
-inline SVG, the gap map as an inline PNG when ``gap_map.png`` exists, and the table of estates
-that fail a rule (largest shortfall first). The page is the template
-``planning/maps/html/report.html.j2`` (with ``report.css``), rendered with autoescaping: every text
-taken from the data is HTML-escaped.
+One A4 page (or A3 landscape with ``paper="a3"``), self-contained (no external file, font or
+script): the headline figures, the gap map drawn for the page's size (street names readable in
+print), every rule's verdict in words and figures (``不达标：16.7% 的小区达标，标准 100% 的小区``,
+from :mod:`planning.audit.wording`; no unit codes) with its document and article, the proposed
+sites and the coverage after them when there are any, the estates with the largest gaps, and a
+footer with the date, ruleset, data sources and tool version. A3 adds the street coverage chart.
+The page is the template ``planning/maps/html/report.html.j2`` (with ``report.css``), rendered
+with autoescaping: every text taken from the data is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,9 @@ import pandas as pd
 
 from planning import __version__
 from planning._templates import fragment, render
+from planning.audit.wording import statement
 from planning.maps._write import atomic_write_text, atomic_write_with
+from planning.maps.errors import MapOptionsError
 from planning.maps.gap_map import headline_rows, ruleset_line
 from planning.maps.labels import (
     VERDICT_COLOURS,
@@ -31,16 +36,27 @@ from planning.maps.labels import (
     fmt_int,
     fmt_m2,
     fmt_pct,
+    kind_label,
     text,
     tier_label,
     verdict_label,
 )
+from planning.maps.payload import footer_line
 from planning.maps.results import Results, load_results
+from planning.maps.static import render_png
+from planning.vocabulary import RULE_VERDICTS, label
 
 logger = logging.getLogger(__name__)
 
-#: Failing estates listed in the report (the full list is in estates.csv).
-MAX_ROWS = 20
+#: Failing estates listed in the report (the full list is in audit.xlsx and estates.csv).
+MAX_ROWS = 6
+#: Proposed sites listed (the full list is in audit.xlsx).
+MAX_PROPOSALS = 6
+#: Paper sizes: CSS page size and the map's size in inches (drawn for the page, read in print).
+PAPERS: dict[str, tuple[str, tuple[float, float]]] = {
+    "a4": ("A4", (7.3, 5.2)),
+    "a3": ("A3 landscape", (9.4, 7.9)),
+}
 
 
 def _s(value: object) -> str:
@@ -55,23 +71,6 @@ def _num(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(out) else out
-
-
-def _fmt_rule_value(value: Any, unit: str) -> str:
-    """Format a rule's value or threshold with its unit."""
-    num = _num(value)
-    if num is None:
-        return "–" if value is None else str(value)
-    if unit in {"share", "ratio", "fraction"}:
-        return fmt_pct(num)
-    if unit == "m2_per_100hh":
-        return f"{num:,.1f} ㎡/百户"
-    if unit in {"m2", "㎡"}:
-        return f"{fmt_m2(num)} ㎡"
-    if unit in {"m", "metres"}:
-        return f"{fmt_int(num)} m"
-    text_num = f"{num:,.2f}".rstrip("0").rstrip(".")
-    return f"{text_num} {unit}".strip()
 
 
 def coverage_chart_svg(names: list[str], shares: list[float | None], title: str) -> str:
@@ -120,41 +119,72 @@ def coverage_chart_svg(names: list[str], shares: list[float | None], title: str)
 
 
 def _rules(summary: dict[str, Any], lang: Lang) -> list[dict[str, Any]]:
-    """Return each rule's row of the rules table: verdict, value, threshold and citation."""
+    """Return each rule's row: title, verdict badge, the verdict in words, document and article."""
     out = []
     for rule in summary.get("rules") or []:
         verdict = str(rule.get("verdict", "report"))
-        css = verdict if verdict in {"pass", "fail", "report"} else "report"
         cit = rule.get("citation") or {}
         evidence = str(cit.get("evidence") or "")
-        unit = str(rule.get("unit") or "")
+        citation = " ".join(_s(cit.get(k)) for k in ("document", "article") if cit.get(k))
+        if evidence == "memory":
+            citation += (
+                f"（{text('evidence_memory', lang)}）"
+                if lang == "zh"
+                else (f" ({text('evidence_memory', lang)})")
+            )
         out.append(
             {
                 "id": _s(rule.get("rule_id")),
                 "title": _s(
                     rule.get("title_zh" if lang == "zh" else "title_en") or rule.get("rule_id")
                 ),
-                "css": css,
-                "label": text(css, lang) if verdict in {"pass", "fail", "report"} else verdict,
-                "value": _fmt_rule_value(rule.get("value"), unit),
-                "threshold": _fmt_rule_value(rule.get("threshold"), unit),
-                # What was counted (and over which zone), and why the rule judges or reports.
-                "detail": _s(rule.get("detail")),
-                "basis": _s((rule.get("basis") or {}).get(lang)),
-                "citation": {
-                    "document": _s(cit.get("document")),
-                    "article": _s(cit.get("article")),
-                    "quote": _s(cit.get("quote_zh")),
-                    "evidence": text(f"evidence_{evidence}", lang)
-                    if evidence in {"plan", "found", "memory"}
-                    else evidence,
-                    "memory": evidence == "memory",
-                }
-                if cit
-                else None,
+                "css": verdict if verdict in RULE_VERDICTS else "report",
+                "label": label(RULE_VERDICTS, verdict, lang),
+                "statement": statement(rule, lang),
+                "citation": citation or "–",
+                "memory": evidence == "memory",
             }
         )
     return out
+
+
+def _proposals(results: Results, lang: Lang) -> dict[str, Any] | None:
+    """Return the proposed sites (rank order) and the coverage after them, or None."""
+    layer = results.layer("proposals")
+    siting = results.summary.get("siting") or {}
+    if layer is None or layer.empty:
+        return None
+    frame = pd.DataFrame(layer.drop(columns="geometry")).sort_values("rank", kind="stable")
+    shown = frame.head(MAX_PROPOSALS)
+    rows = [
+        [
+            fmt_int(_num(r.get("rank"))),
+            _s(r.get("name") or r.get("candidate_id")),
+            kind_label(_s(r.get("kind")), lang),
+            fmt_int(_num(r.get("households_new"))),
+            fmt_pct(_num(r.get("cumulative_coverage"))),
+        ]
+        for r in shown.to_dict("records")
+    ]
+    before = (siting.get("before") or {}).get("coverage")
+    after = (siting.get("after") or {}).get("coverage")
+    line = (
+        text("after_line", lang).format(
+            before=fmt_pct(before), after=fmt_pct(after), n=fmt_int(len(frame))
+        )
+        if before is not None and after is not None
+        else ""
+    )
+    more = len(frame) - len(shown)
+    return {
+        "head": [
+            text(k, lang)
+            for k in ("rank", "candidate", "kind", "households_new", "cumulative_coverage")
+        ],
+        "rows": rows,
+        "after": line,
+        "more_note": text("proposals_more", lang).format(n=f"{more:,}") if more > 0 else "",
+    }
 
 
 def _failing(results: Results, lang: Lang, max_rows: int) -> dict[str, Any]:
@@ -185,20 +215,17 @@ def _failing(results: Results, lang: Lang, max_rows: int) -> dict[str, Any]:
             }
         )
     more = len(failing) - len(shown)
-    head = [
-        text(key, lang)
-        for key in ("estate_id", "estates", "street", "households", "required", "provided")
-    ]
-    head += [
-        text("shortfall_one", lang),
-        f"{tier_label(main, lang)} {text('walk', lang)}",
-        text("verdict", lang),
-    ]
+    head = [text(key, lang) for key in ("estates", "street", "households", "shortfall_one")]
+    head += [f"{tier_label(main, lang)} {text('walk', lang)}", text("verdict", lang)]
     return {
         "failing_head": head,
         "any_failing": not failing.empty,
         "failing": rows,
-        "more_note": text("failing_more", lang).format(n=f"{more:,}") if more > 0 else "",
+        "more_note": (
+            text("failing_more" if rows else "failing_count", lang).format(n=f"{more:,}")
+            if more > 0
+            else ""
+        ),
     }
 
 
@@ -222,10 +249,33 @@ def _chart(results: Results, lang: Lang) -> dict[str, Any] | None:
     return {"title": title, "svg": coverage_chart_svg(table["name"].tolist(), shares, title)}
 
 
+def _check_paper(paper: str) -> str:
+    if paper not in PAPERS:
+        raise MapOptionsError(f"paper={paper!r}: use 'a4' (one A4 page) or 'a3' (A3 landscape).")
+    return paper
+
+
+def report_map(results_dir: str | Path, out: Path, *, lang: str = "zh", paper: str = "a4") -> Path:
+    """Draw the report's map for its paper size (fonts at their printed size) into ``out``."""
+    size = PAPERS[_check_paper(paper)][1]
+    return render_png(results_dir, out, lang=lang, size_in=size, dpi=220, frame=False)
+
+
 def build_report_html(
-    results: Results, lang: Lang, *, max_rows: int = MAX_ROWS, map_png: Path | None = None
+    results: Results,
+    lang: Lang,
+    *,
+    max_rows: int = MAX_ROWS,
+    map_png: Path | None = None,
+    paper: str = "a4",
+    map_height_mm: float | None = None,
 ) -> str:
-    """Return the report page as a string (see :func:`render_report`)."""
+    """Return the report page as a string (see :func:`render_report`).
+
+    ``map_height_mm`` caps the map's printed height (the page is fitted on one sheet by
+    :func:`_page`).
+    """
+    size = PAPERS[_check_paper(paper)][0]
     map_uri = ""
     if map_png is not None and map_png.is_file():
         map_uri = "data:image/png;base64," + base64.b64encode(map_png.read_bytes()).decode("ascii")
@@ -236,12 +286,62 @@ def build_report_html(
         title=text("report_title", lang),
         ruleset=ruleset_line(results, lang),
         cards=headline_rows(results, lang),
-        chart=_chart(results, lang),
+        chart=_chart(results, lang) if paper == "a3" else None,
         map_uri=map_uri,
+        map_height=f"{map_height_mm:g}mm" if map_height_mm else "",
         rules=_rules(results.summary, lang),
+        proposals=_proposals(results, lang),
+        footer=footer_line(results, lang),
+        paper=paper,
+        page_size=size,
         tool_version=results.summary.get("tool_version") or __version__,
         **_failing(results, lang, max_rows),
     )
+
+
+#: What gives way, in order, when a report does not fit its one sheet: fewer failing estates
+#: listed, then a lower map (millimetres).
+_FIT_STEPS: tuple[tuple[int | None, float | None], ...] = (
+    (None, None),
+    (3, None),
+    (3, 120.0),
+    (0, 120.0),
+    *((0, float(mm)) for mm in range(112, 60, -8)),
+)
+
+
+def _fits(page: str) -> bool:
+    """Whether WeasyPrint lays ``page`` out on one sheet (True when it is not installed)."""
+    if not pdf_available():
+        return True
+    import weasyprint
+
+    return len(weasyprint.HTML(string=page).render().pages) <= 1
+
+
+def _fitted(results: Results, lang: Lang, max_rows: int, paper: str, png: Path) -> str:
+    """Return the report page on one sheet: the first of :data:`_FIT_STEPS` that fits."""
+    page = ""
+    for rows, height in _FIT_STEPS:
+        n = max_rows if rows is None else min(rows, max_rows)
+        page = build_report_html(
+            results, lang, max_rows=n, map_png=png, paper=paper, map_height_mm=height
+        )
+        if _fits(page):
+            return page
+    logger.warning("the report does not fit on one %s page even with the smallest map", paper)
+    return page
+
+
+def _page(results_dir: str | Path, lang: Lang, max_rows: int, paper: str,
+          map_png: Path | None) -> str:  # fmt: skip
+    """Return the report page on one sheet, drawing its map when none is given."""
+    results = load_results(results_dir)
+    if map_png is not None:
+        return _fitted(results, lang, max_rows, paper, map_png)
+    with tempfile.TemporaryDirectory(prefix="eldercare-report-") as tmp:
+        png = report_map(results_dir, Path(tmp) / "map.png", lang=lang, paper=paper)
+        return _fitted(results, lang, max_rows, paper, png)
 
 
 def render_report(
@@ -250,6 +350,8 @@ def render_report(
     *,
     lang: str = "zh",
     max_rows: int = MAX_ROWS,
+    paper: str = "a4",
+    map_png: Path | None = None,
 ) -> Path:
     """Write the one-page summary report (汇报材料) as a self-contained HTML file.
 
@@ -263,6 +365,10 @@ def render_report(
         Language of the report.
     max_rows : int
         Failing estates listed (largest shortfall first); the rest are counted.
+    paper : {"a4", "a3"}
+        One A4 page (portrait) or one A3 page (landscape).
+    map_png : Path, optional
+        The map drawn by :func:`report_map` (drawn here when not given).
 
     Returns
     -------
@@ -270,9 +376,7 @@ def render_report(
         The written file.
     """
     language = check_lang(lang)
-    results = load_results(results_dir)
-    png = Path(results_dir) / "gap_map.png"
-    page = build_report_html(results, language, max_rows=max_rows, map_png=png)
+    page = _page(results_dir, language, max_rows, paper, map_png)
     target = Path(out_path) if out_path is not None else Path(results_dir) / "report.html"
     atomic_write_text(target, page)
     logger.info("report written to %s", target)
@@ -294,6 +398,8 @@ def render_report_pdf(
     *,
     lang: str = "zh",
     max_rows: int = MAX_ROWS,
+    paper: str = "a4",
+    map_png: Path | None = None,
 ) -> Path | None:
     """Write the report as PDF with WeasyPrint; return None (and log) when it is not installed.
 
@@ -307,6 +413,10 @@ def render_report_pdf(
         Language of the report.
     max_rows : int
         Failing estates listed.
+    paper : {"a4", "a3"}
+        One A4 page (portrait) or one A3 page (landscape).
+    map_png : Path, optional
+        The map drawn by :func:`report_map` (drawn here when not given).
 
     Returns
     -------
@@ -323,9 +433,7 @@ def render_report_pdf(
         return None
     import weasyprint
 
-    results = load_results(results_dir)
-    png = Path(results_dir) / "gap_map.png"
-    page = build_report_html(results, language, max_rows=max_rows, map_png=png)
+    page = _page(results_dir, language, max_rows, paper, map_png)
     target = Path(out_path) if out_path is not None else Path(results_dir) / "report.pdf"
     document = weasyprint.HTML(string=page, base_url=str(Path(results_dir).resolve()))
     atomic_write_with(target, lambda tmp: document.write_pdf(str(tmp)))

@@ -350,6 +350,7 @@ def render_png(
     lang: str = "zh",
     dpi: int = 200,
     size_in: tuple[float, float] = (11.0, 8.5),
+    frame: bool = True,
 ) -> Path:
     """Draw the gap map as a PNG for documents (静态缺口图).
 
@@ -365,6 +366,9 @@ def render_png(
         Resolution.
     size_in : (float, float)
         Figure width and height in inches.
+    frame : bool
+        Title, headline figures and footer around the map; without them (``False``) the map
+        and its legend fill the picture, as the report places it under its own title.
 
     Returns
     -------
@@ -398,7 +402,7 @@ def render_png(
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         fig = Figure(figsize=size_in, dpi=dpi)
         FigureCanvasAgg(fig)
-        ax = fig.add_axes((0.01, 0.035, 0.72, 0.845))
+        ax = fig.add_axes((0.01, 0.035, 0.72, 0.845) if frame else (0.005, 0.01, 0.72, 0.98))
         handles = _draw(ax, results, language)
         ax.set_aspect("equal")
         ax.set_axis_off()
@@ -406,14 +410,15 @@ def render_png(
         x0, x1 = ax.get_xlim()
         if results.layers["estates"].crs is not None and results.layers["estates"].crs.is_projected:
             _scale_bar(ax, x1 - x0)
-        fig.suptitle(text("title", language), x=0.02, y=0.975, ha="left", fontsize=14)
-        head = "   ".join(f"{k} {v}" for k, v in headline_rows(results, language))
-        fig.text(0.02, 0.915, ruleset_line(results, language), fontsize=8.5, color="#444444")
-        fig.text(0.02, 0.89, head, fontsize=8.5)
+        if frame:
+            fig.suptitle(text("title", language), x=0.02, y=0.975, ha="left", fontsize=14)
+            head = "   ".join(f"{k} {v}" for k, v in headline_rows(results, language))
+            fig.text(0.02, 0.915, ruleset_line(results, language), fontsize=8.5, color="#444444")
+            fig.text(0.02, 0.89, head, fontsize=8.5)
         fig.legend(
             handles=handles,
             loc="upper left",
-            bbox_to_anchor=(0.745, 0.87),
+            bbox_to_anchor=(0.745, 0.87 if frame else 0.99),
             fontsize=7,
             frameon=False,
             title=text("legend", language),
@@ -421,7 +426,8 @@ def render_png(
             alignment="left",
         )
         # the same footer as the report: date, ruleset, data sources, tool version
-        fig.text(0.02, 0.008, footer_line(results, language), fontsize=7, color="#555555")
+        if frame:
+            fig.text(0.02, 0.008, footer_line(results, language), fontsize=7, color="#555555")
         target = Path(out_path) if out_path is not None else Path(results_dir) / "gap_map.png"
         atomic_write_with(target, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
     logger.info("PNG map written to %s", target)
