@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planning._errors import InputDataError, SolverError
+from planning.siting.capacitated import solve_capacitated_cover
 from planning.siting.greedy import greedy_columns
 from planning.siting.highs import Solution, solve_model
 from planning.siting.milp import build_model
@@ -288,15 +289,21 @@ def set_cover(
             tie_break=tie_break,
             conflicts=red.conflicts,
         )
-        # the tie-break term is below 0.1 in all: stop once the count itself is proven
-        left = max(time_limit_s - (time.perf_counter() - t0), 1e-3)
-        sol = _solve(model, red, left, mip_rel_gap, None, threads, None, abs_gap=0.85)
+        assert cap is not None
+        sol, notes = solve_capacitated_cover(
+            red,
+            model,
+            cap,
+            rest,
+            time_limit_s=max(time_limit_s - (time.perf_counter() - t0), 1e-3),
+            mip_rel_gap=mip_rel_gap,
+            threads=threads,
+        )
         y = sol.values[: red.cols.size] > 0.5 if sol is not None else np.zeros(0, bool)
         x = sol.values[red.cols.size :] if sol is not None else None
         raw = sol.bound if sol is not None else 0.0
         res = _finish(inst, red, y, x, model, t0, kind="min_sites", raw_bound=raw, tol=0.0)
-        via = "trivial" if sol is None else {"mip": "branch_and_bound"}.get(sol.via, "lp")
-        res.details["bound_source"] = via
+        res.details.update(notes)
     res.details["dominated"] = red.dominated
     logger.info(
         "set cover to %.1f%%: %d new sites (bound %.6g, %s) reaching %.2f%% in %.2f s",
