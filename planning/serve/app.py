@@ -29,6 +29,7 @@ from planning._errors import PlanningError, render_params
 from planning._templates import element_text, render
 from planning.maps import assets
 from planning.maps.labels import KIND_COLOURS, VERDICT_COLOURS
+from planning.maps.raster import network_image
 from planning.serve.security import (
     MAX_BODY_BYTES,
     TOKEN_HEADER,
@@ -129,9 +130,14 @@ def create_app(session: Session, *, host: str = "127.0.0.1", token: str | None =
         return HTMLResponse(text, headers={"Content-Security-Policy": _CSP,
                                            "X-Content-Type-Options": "nosniff"})  # fmt: skip
 
+    base_layer: dict[str, Any] = {}
+
     @app.get("/", response_class=HTMLResponse)
     def scenario_page() -> HTMLResponse:
         result = session.result
+        if not base_layer and len(result.network_edges):
+            # The walking network as one image (offline base map), drawn once per server.
+            base_layer.update(network_image(result.network_edges))
         return page(
             "scenario.html.j2",
             {
@@ -141,6 +147,7 @@ def create_app(session: Session, *, host: str = "127.0.0.1", token: str | None =
                 "verdictColours": VERDICT_COLOURS,
                 "kinds": {k: label(FACILITY_KINDS, k, "zh") for k in FACILITY_KINDS},
                 "kindColours": KIND_COLOURS,
+                "network": base_layer or None,
             },
         )
 

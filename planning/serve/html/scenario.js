@@ -1,6 +1,10 @@
 // eldercare serve: the gap map with live scenarios. Every change goes through the JSON API.
 "use strict";
 const map = L.map("map", { preferCanvas: true, zoomControl: true });
+if (CONFIG.network) {
+  // The walking network, drawn once by the server as an image (no tiles, works offline).
+  L.imageOverlay(CONFIG.network.uri, CONFIG.network.bounds, { interactive: false, opacity: 0.9 }).addTo(map);
+}
 const estateLayer = L.layerGroup().addTo(map);
 const facilityLayer = L.layerGroup().addTo(map);
 const highlightLayer = L.layerGroup().addTo(map);
@@ -206,7 +210,19 @@ document.getElementById("reset").addEventListener("click", () => {
   start();
 });
 
+function showLegend() {
+  // Estate colours by verdict (结论), the same words as estates.csv.
+  const box = document.getElementById("legend");
+  for (const [code, text] of Object.entries(CONFIG.verdicts)) {
+    const item = el("span", text, "verdict");
+    item.style.background = verdictColour(code);
+    item.style.marginRight = "4px";
+    box.appendChild(item);
+  }
+}
+
 async function start() {
+  showLegend();
   try {
     const [layers, summary] = await Promise.all([api("GET", "/api/layers"), api("GET", "/api/summary")]);
     baseTotals = summary.totals;
