@@ -133,12 +133,13 @@ def statement(rule: dict[str, Any], lang: Lang = "zh") -> str:
         figures = f"{value}达标" if zh else f"{value} meet it"
     else:
         figures = f"实际 {value}" if zh else f"value {value}"
+    at_least = "" if unit == "pct_estates" else "≥ "
     if verdict == "report":
         if has_threshold:
             note = (
-                f"（标准 ≥ {threshold}，本规则只报告不判定）"
+                f"（标准 {at_least}{threshold}，本规则只报告不判定）"
                 if zh
-                else (f" (standard ≥ {threshold}; this rule reports, it does not judge)")
+                else f" (standard {at_least}{threshold}; this rule reports, it does not judge)"
             )
         else:
             note = "（未给出判定标准）" if zh else " (no figure to judge against)"
