@@ -3,11 +3,14 @@
 The capacitated set cover (a floor area per new centre caps the households it serves; demand may
 be split between centres) is solved in three steps, each of which may prove the answer:
 
-1. the LP relaxation (HiGHS interior point) gives a lower bound;
+1. lower bounds: the LP relaxation (HiGHS interior point), and the proven minimum of the same
+   problem without capacities (a capacity only ever asks for more sites);
 2. a greedy heuristic opens, one at a time, the site that can serve the most still unserved
-   weight within its capacity, serving first the demand with the fewest alternatives; when
-   capacity binds it usually lands on the LP bound rounded up, which proves it;
-3. otherwise branch and bound (HiGHS), started from the greedy solution, for the remaining time.
+   weight within its capacity, serving first the demand with the fewest alternatives — from
+   scratch (good when capacity binds), starting from the uncapacitated answer's sites (good when
+   coverage binds) and from the LP's sites by LP value; the best one often meets a bound, which
+   proves it;
+3. otherwise branch and bound (HiGHS), started from that solution, for the remaining time.
 """
 
 from __future__ import annotations
@@ -31,7 +34,11 @@ logger = logging.getLogger(__name__)
 
 
 def greedy_capacitated(
-    red: Reduced, model: Model, capacity: NDArray[np.float64], need: float
+    red: Reduced,
+    model: Model,
+    capacity: NDArray[np.float64],
+    need: float,
+    first: NDArray[np.int64] | None = None,
 ) -> NDArray[np.float64] | None:
     """Build a feasible column vector ``(y, x)`` of the capacitated model serving ``need``.
 
@@ -45,6 +52,9 @@ def greedy_capacitated(
         Households each reduced column can serve.
     need : float
         Weight to serve.
+    first : numpy.ndarray of int64, optional
+        Reduced columns to open first, in this order (e.g. an uncapacitated answer); those that
+        end up serving nothing are closed again.
 
     Returns
     -------
@@ -100,6 +110,9 @@ def greedy_capacitated(
 
     for req in np.flatnonzero(red.y_lower > 0.5).tolist():
         serve(req)
+    for j in [] if first is None else first.tolist():
+        if allowed[j] and served < need:
+            serve(j)
     while served < need - 1e-9 * max(1.0, need) or pending:
         gain = np.minimum(room, reach)
         if pending:
@@ -108,6 +121,9 @@ def greedy_capacitated(
         if not allowed[j] or (gain[j] <= 0 and not pending):
             return None
         serve(j)
+    idle = opened & (red.y_lower < 0.5) & (red.group_of < 0)
+    idle[model.edge_cols[share > 0]] = False
+    opened &= ~idle
     return np.concatenate([opened.astype(np.float64), np.clip(share, 0.0, 1.0)])
 
 
@@ -120,8 +136,13 @@ def solve_capacitated_cover(
     time_limit_s: float,
     mip_rel_gap: float,
     threads: int | None,
+    hint: NDArray[np.int64] | None = None,
+    hint_bound: float = 0.0,
 ) -> tuple[Solution | None, dict[str, Any]]:
     """LP bound, greedy, then branch and bound only if they leave a gap.
+
+    ``hint`` (reduced columns) and ``hint_bound`` are the uncapacitated answer and its proven
+    lower bound on the number of counted sites.
 
     Returns
     -------
@@ -137,14 +158,27 @@ def solve_capacitated_cover(
     lp = run_highs(model, time_limit_s=time_limit_s, relax=True, threads=threads)
     lp_bound = lp.objective if lp is not None and lp.status == "optimal" else -math.inf
     details["lp_bound"] = round(lp_bound, 6)
-    start = greedy_capacitated(red, model, capacity, need)
+    details["uncapacitated_bound"] = round(hint_bound, 6)
+    bound, source = (lp_bound, "lp") if lp_bound >= hint_bound else (hint_bound, "uncapacitated")
+    start, count = None, math.inf
+    lp_first = None
+    if lp is not None and lp.status == "optimal":
+        y_lp = lp.values[: red.cols.size]
+        lp_first = np.argsort(-y_lp, kind="stable")[: int(np.count_nonzero(y_lp > 1e-6))]
+    for first in (None, hint, lp_first):
+        got = greedy_capacitated(red, model, capacity, need, first)
+        n_got = (
+            math.inf
+            if got is None
+            else float(np.count_nonzero(got[: red.cols.size][red.counted] > 0.5))
+        )
+        if n_got < count:
+            start, count = got, n_got
     if start is not None:
-        count = float(np.count_nonzero(start[: red.cols.size][red.counted] > 0.5))
         details["after_greedy"] = int(count)
-        if math.ceil(lp_bound - 1e-6) >= count:
-            value = float(model.cost @ start)
-            details["bound_source"] = "lp"
-            return Solution("optimal", start, value, lp_bound, via="lp"), details
+        if math.ceil(bound - 1e-6) >= count:
+            details["bound_source"] = source
+            return Solution("optimal", start, float(model.cost @ start), bound, via="lp"), details
     left = time_limit_s - (time.perf_counter() - t0)
     sol = solve_model(
         model,
@@ -155,7 +189,7 @@ def solve_capacitated_cover(
         lp_first=False,
         mip_abs_gap=0.85,  # the tie-break term is below 0.1: stop once the count is proven
     )
-    bound = max(sol.bound, lp_bound)
-    details["bound_source"] = "branch_and_bound" if sol.bound >= lp_bound else "lp"
+    details["bound_source"] = "branch_and_bound" if sol.bound >= bound else source
+    bound = max(sol.bound, bound)
     logger.debug("capacitated set cover: LP %.6g, greedy %s", lp_bound, details.get("after_greedy"))
     return Solution(sol.status, sol.values, sol.objective, bound, via=sol.via), details

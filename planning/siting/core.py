@@ -24,6 +24,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -290,6 +291,7 @@ def set_cover(
             conflicts=red.conflicts,
         )
         assert cap is not None
+        hint, hint_bound = _uncapacitated_hint(inst, red, need, 0.4 * time_limit_s, threads)
         sol, notes = solve_capacitated_cover(
             red,
             model,
@@ -298,6 +300,8 @@ def set_cover(
             time_limit_s=max(time_limit_s - (time.perf_counter() - t0), 1e-3),
             mip_rel_gap=mip_rel_gap,
             threads=threads,
+            hint=hint,
+            hint_bound=hint_bound,
         )
         y = sol.values[: red.cols.size] > 0.5 if sol is not None else np.zeros(0, bool)
         x = sol.values[red.cols.size :] if sol is not None else None
@@ -315,6 +319,27 @@ def set_cover(
         res.time_s,
     )
     return res
+
+
+def _uncapacitated_hint(
+    inst: Instance, red: Reduced, need: float, limit: float, threads: int | None
+) -> tuple[NDArray[np.int64] | None, float]:
+    """Solve the problem without capacities: its sites (as ``red``'s columns) and bound.
+
+    A capacity only ever asks for more sites, so the uncapacitated minimum bounds the
+    capacitated one from below, and its sites are a good start when coverage, not capacity,
+    binds.
+    """
+    plain = replace(inst, capacity=None)
+    red_u = reduce_instance(plain)
+    rest = max(need - plain.already_covered_weight - red_u.base_gain, 0.0)
+    ans = solve_set_cover(red_u, rest, time_limit_s=limit, threads=threads)
+    if not math.isfinite(ans.count):
+        return None, max(ans.bound, 0.0)
+    cols = red_u.cols[ans.opened]
+    pos = np.searchsorted(red.cols, cols)
+    ok = (pos < red.cols.size) & (red.cols[np.minimum(pos, red.cols.size - 1)] == cols)
+    return pos[ok].astype(np.int64), ans.bound
 
 
 def _no_cover(target: float, infeasible: bool, time_limit_s: float) -> SolverError:
