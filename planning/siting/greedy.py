@@ -40,6 +40,9 @@ __all__ = ["greedy_columns", "greedy_maximal_coverage"]
 
 logger = logging.getLogger(__name__)
 
+#: Relative gap at which a greedy answer counts as proven (as the MILP's default ``mip_rel_gap``).
+PROVEN_GAP = 1e-4
+
 
 def greedy_columns(
     inst: Instance,
@@ -183,8 +186,9 @@ def greedy_maximal_coverage(
     Returns
     -------
     SitingSolution
-        ``method="greedy"``, ``status="heuristic"``; ``bound`` is the smallest valid upper bound
-        listed in the module docstring, ``gap`` the relative gap to it. Picks stop early when no
+        ``method="greedy"``; ``bound`` is the smallest valid upper bound listed in the module
+        docstring, ``gap`` the relative gap to it, and ``status`` is ``"optimal"`` when that gap
+        is at most 1e-4 (the bound proves the greedy answer), else ``"heuristic"``. Picks stop early when no
         candidate adds weight (and every group has a site), so fewer than ``n_new`` sites may be
         returned.
 
@@ -237,7 +241,7 @@ def greedy_maximal_coverage(
         objective=objective,
         bound=best,
         gap=relative_gap(objective, best),
-        status="heuristic",
+        status="optimal" if relative_gap(objective, best) <= PROVEN_GAP else "heuristic",
         method="greedy",
         time_s=time.perf_counter() - t0,
         assignment=None,
