@@ -126,7 +126,7 @@ def _maps(result: Any, folder: Path, out: dict[str, Any]) -> None:
     from_audit = getattr(mres, "from_audit", None)
     with Stage(out, "maps: read results.gpkg back"):
         loaded = mres.load_results(folder)
-    source: Any = from_audit(result) if from_audit is not None else folder
+    source: Any = from_audit(result, folder) if from_audit is not None else folder
     del loaded
     with Stage(out, "map: gap_map.html"):
         maps.render_gap_map(source, folder / "m.html", basemap="none")
@@ -141,7 +141,9 @@ def _maps(result: Any, folder: Path, out: dict[str, Any]) -> None:
     from planning.audit.output import write_tables
 
     write_tables(result, drawn)
-    kwargs = {"results": result} if "results" in inspect.signature(maps.draw_all).parameters else {}
+    kwargs: dict[str, Any] = {}
+    if from_audit is not None:  # from memory, in worker processes
+        kwargs = {"results": from_audit(result, drawn), "workers": None}
     with Stage(out, "draw_all (all maps, as run)"):
         maps.draw_all(drawn, **kwargs)
 
@@ -185,6 +187,10 @@ def one(n_nodes: int, n_estates: int, n_facilities: int, e2e: int) -> dict[str, 
             _per_facility(result, net, out)
             _writers(result, tmp / "w", out)
             _maps(result, tmp / "w" / "tables", out)
+            from planning.results import AuditResult
+
+            with Stage(out, "write tables and maps (AuditResult.write, as run)"):
+                AuditResult.from_audit(result).write(tmp / "written")
         env = {**os.environ, "ELDERCARE_CACHE": str(cache)}
         argv = [sys.executable, "-m", "planning.cli", *cli_args(gpkg, roads, tmp / "out")]
         runs = [run_measured(argv, env, 1800) for _ in range(e2e)]

@@ -89,6 +89,7 @@ class ProjectSpec:
     max_snap_m: float | None = None
     profile: tuple[str, ...] = ("walk",)  # walkability profiles 步行/无障碍: walk, step_free
     search_radius_m: float | None = None  # nearest facility at any distance up to this (m)
+    service_areas: str = "merged"  # 服务圈范围 polygons: merged, per-facility or none
     road_classes: Path | None = None  # TOML table of centre-line road classes (道路等级)
     strict: bool = False
     fix: tuple[str, ...] = ()
@@ -165,9 +166,8 @@ def load_project_file(path: Path) -> ProjectSpec:
             if net.get("road_classes") is None
             else layer_ref(net["road_classes"], None, base).path  # type: ignore[union-attr]
         ),
-        search_radius_m=(
-            None if audit.get("search_radius_m") is None else float(audit["search_radius_m"])
-        ),
+        search_radius_m=audit.get("search_radius_m") and float(audit["search_radius_m"]),
+        service_areas=str(audit.get("service_areas", "merged")).lower(),
         rules=str(audit.get("rules", "national")),
         out=layer_ref(audit.get("out", "results"), None, base).path,  # type: ignore[union-attr]
         walk_speed=audit.get("walk_speed"),
@@ -447,6 +447,7 @@ def audit_prepared(
         progress=progress,
         search_radius_m=spec.search_radius_m,
         profile=spec.profile,
+        service_areas=spec.service_areas,  # type: ignore[arg-type]
         **extra,
     )
     result.parameters["project"] = spec_to_dict(spec)

@@ -19,9 +19,11 @@ import folium
 import geopandas as gpd
 
 from planning.audit import Audit, input_files, write_tables
+from planning.audit.output import parallel_workers, table_jobs
+from planning.io.parallel import run_jobs
 from planning.io.transaction import AUDIT_FILES, REVIEW_FILES, output_transaction
-from planning.maps import build_gap_map, draw_all
-from planning.maps.results import load_results
+from planning.maps import build_gap_map, map_jobs
+from planning.maps.results import from_audit, load_results
 from planning.network import WalkNetwork
 from planning.review.core import ReviewOutcome
 from planning.review.output import atomic_write_bytes, review_to_dict, write_json, write_xlsx
@@ -128,10 +130,13 @@ class AuditResult(Audit):
         final = Path(out)
         with output_transaction(final, owns=AUDIT_FILES, inputs=input_files(self)) as staging:
             say(f"Writing results to {final}")
-            names = list(write_tables(self, staging, lang=lang))
+            jobs = table_jobs(self, staging, lang=lang)
             if maps:
                 say("Drawing the gap map and the report")
-                names += list(draw_all(staging, lang=lang, basemap=basemap, paper=paper))
+                # drawn from the audit in memory, side by side with the tables' writers
+                results = from_audit(self, staging)
+                jobs += map_jobs(staging, results, lang=lang, basemap=basemap, paper=paper)
+            names = list(run_jobs(jobs, parallel_workers(self)))
         return {name: final / name for name in names}
 
     def explore(

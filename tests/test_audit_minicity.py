@@ -109,11 +109,31 @@ def test_geopackage_layers_match_the_tables(audit_dir):
     assert estates["estate_id"].tolist() == table["estate_id"].tolist()
     assert np.allclose(estates["shortfall_m2"], table["shortfall_m2"])
     areas = gpd.read_file(audit_dir / "results.gpkg", layer="service_areas")
+    # by default one merged polygon per tier, what the maps draw
+    assert sorted(areas["tier"]) == ["10min", "15min", "5min"]
+    assert areas["merged"].all()
+
+
+def test_per_facility_service_areas_on_request(audit_dir, tmp_path):
+    gpkg = audit_dir.parent / "minicity.gpkg"
+    out = tmp_path / "per-facility"
+    assert main([*cli_args("audit", gpkg, out), "--service-areas", "per-facility"]) == 0
+    areas = gpd.read_file(out / "results.gpkg", layer="service_areas")
     assert set(areas["tier"]) == {"5min", "10min", "15min"}
     # The 15-minute area of F1 must not jump the river: E4's position (north bank) is outside it.
     f1 = areas[(areas["tier"] == "15min") & (areas["facility_id"] == "F1")].geometry.union_all()
     assert not f1.contains(gpd.points_from_xy([500_150.0], [3_380_450.0])[0])
     assert f1.contains(gpd.points_from_xy([500_600.0], [3_380_000.0])[0])
+    # the merged polygon is the union of the facilities' own, and the same as the default run's
+    for tier in ("5min", "10min", "15min"):
+        rows = areas[areas["tier"] == tier]
+        merged = rows[rows["merged"]].geometry.union_all()
+        own = rows[~rows["merged"]].geometry.union_all()
+        assert merged.symmetric_difference(own).area < 1e-6 * merged.area
+        default = gpd.read_file(audit_dir / "results.gpkg", layer="service_areas")
+        assert default[default["tier"] == tier].geometry.iloc[0].equals(merged)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["parameters"]["service_areas"] == "per-facility"
 
 
 def test_rerun_gives_identical_files(audit_dir, tmp_path):

@@ -110,3 +110,68 @@ def test_worker_processes_give_the_same_polygons() -> None:
     r1 = service_areas(net, t, [300.0], buffer_m=30.0, merge=False, method="raster", workers=1)
     r2 = service_areas(net, t, [300.0], buffer_m=30.0, merge=False, method="raster", workers=2)
     assert all(a.equals(b) for a, b in zip(r1.geometry, r2.geometry, strict=True))
+
+
+def _two_targets() -> tuple[WalkNetwork, object]:
+    """The cross with A 10 m south of the east-west street at x=300 and B 5 m east of x=500,
+    y=400 on the north-south street."""
+    net = cross()
+    return net, snap(net, np.array([[X0 + 300, Y0 - 10], [X0 + 505, Y0 + 400]]))
+
+
+def _lines(*coords: tuple[tuple[float, float], ...]) -> np.ndarray:
+    return np.array(
+        [shapely.LineString([(X0 + x, Y0 + y) for x, y in line]) for line in coords], dtype=object
+    )
+
+
+def test_merged_only_is_exactly_the_reached_street_parts_buffered() -> None:
+    net, t = _two_targets()
+    gdf = service_areas(net, t, [250.0], buffer_m=20.0, per_target=False, method="exact")
+    assert gdf["kind"].tolist() == ["merged"]
+    # By hand, 250 m on foot: A walks its 10 m connector, then 240 m west to x=60 and east to
+    # the crossing (200 m) and 40 m beyond it east, north and south. B walks 5 m, then 100 m
+    # north to the dead end at y=500 and 245 m south to y=155.
+    reached = _lines(
+        ((60, 0), (540, 0)),
+        ((500, -40), (500, 40)),
+        ((500, 155), (500, 500)),
+        ((300, -10), (300, 0)),
+        ((505, 400), (500, 400)),
+    )
+    expected = shapely.union_all(shapely.buffer(reached, 20.0, quad_segs=4))
+    got = gdf.geometry.iloc[0]
+    assert got.symmetric_difference(expected).area < 1e-6 * expected.area
+    # and it is the union of the targets' own areas
+    both = service_areas(net, t, [250.0], buffer_m=20.0, method="exact")
+    own = shapely.union_all(both[both.kind == "target"].geometry.to_numpy())
+    assert got.symmetric_difference(own).area < 1e-6 * own.area
+    assert both[both.kind == "merged"].geometry.iloc[0].equals(got)
+
+
+def test_merged_only_raster_follows_the_exact_outline() -> None:
+    net = street_grid(900, seed=4)
+    t = snap(net, random_points(net, 12, seed=9))
+    exact = service_areas(net, t, [400.0], buffer_m=30.0, per_target=False, method="exact")
+    raster = service_areas(net, t, [400.0], buffer_m=30.0, per_target=False, method="raster",
+                           cell_m=2.0)  # fmt: skip
+    a, b = exact.geometry.iloc[0], raster.geometry.iloc[0]
+    assert b.is_valid
+    assert a.symmetric_difference(b).area < 0.02 * a.area
+    extra = shapely.get_coordinates(b.difference(a))
+    assert max(a.distance(Point(p)) for p in extra) <= 0.6 * 4.0  # merged: twice the cell
+
+
+def test_merged_only_auto_switches_by_the_merged_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planning.network.service_area as sa
+
+    net, t = _two_targets()
+    assert service_areas(net, t, [250.0], per_target=False)["method"].iloc[0] == "exact"
+    monkeypatch.setattr(sa, "AUTO_RASTER_MERGED_PIECES", 3)
+    assert service_areas(net, t, [250.0], per_target=False)["method"].iloc[0] == "raster"
+
+
+def test_no_polygon_at_all_is_refused() -> None:
+    net, t = _two_targets()
+    with pytest.raises(NetworkError, match="per_target"):
+        service_areas(net, t, [250.0], merge=False, per_target=False)

@@ -13,7 +13,7 @@ from planning.api._sources import as_source, check_network, ruleset_of, split_so
 from planning.api.loading import network_summary
 from planning.audit import AuditOptions, run_audit
 from planning.audit.horizon import ElderlyProjection, Horizon
-from planning.audit.result import Measure
+from planning.audit.result import Measure, ServiceAreas
 from planning.io import Inputs
 from planning.results import AuditResult, SitingResult
 from planning.rules import Ruleset
@@ -38,6 +38,7 @@ def audit(
     horizon_year: int | None = None,
     projection: ElderlyProjection | None = None,
     facility_years: Mapping[str, int] | None = None,
+    service_areas: ServiceAreas = "merged",
 ) -> AuditResult:
     """Audit floor area per 100 households and the service circles (合规评估).
 
@@ -75,6 +76,9 @@ def audit(
         Elderly share of residents per street or county by year, for the horizon year.
     facility_years : mapping, optional
         Facility id → the year a planned facility opens (no year: open by the horizon year).
+    service_areas : {"merged", "per-facility", "none"}
+        Service-area polygons to trace (服务圈范围, drawn on the maps): one merged polygon per
+        tier (default), also one per facility (slower), or none.
 
     Returns
     -------
@@ -93,6 +97,7 @@ def audit(
         include_planned=include_planned,
         max_snap_m=max_snap_m,
         search_radius_m=search_radius_m,
+        service_areas=service_areas,
     )
     profiles = (network.profile,) if profile is None else networks.check_profiles(profile)
     nets = {name: networks.for_profile(network, name) for name in profiles}

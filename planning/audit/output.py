@@ -1,6 +1,7 @@
 """Write an :class:`~planning.audit.Audit` to a results folder, as one set and reproducibly.
 
-Files: ``results.gpkg`` (layers estates, facilities, streets, service_areas, network, barriers),
+Files: ``results.gpkg`` (layers network, estates, facilities, streets, service_areas, barriers;
+written through Arrow, the network layer copied from its cache: encoded once per network),
 ``estates.csv`` and ``streets.csv`` (UTF-8 with BOM so Excel shows Chinese; the canonical,
 machine-readable tables), ``audit.xlsx`` (the office workbook of :mod:`planning.audit.workbook`:
 cover, words instead of codes, formats, filters) and ``summary.json``. :func:`write_tables` writes
@@ -9,17 +10,20 @@ them into a folder; :func:`write_results` does so as one transaction
 and switched in at the end, so a crash or an interrupt leaves the previous set as it was, and a
 folder holding an input file is refused. Text cells that a spreadsheet would read as formulas are
 written as text (:mod:`planning.io.cells`). The same inputs give byte-identical files: timestamps
-inside GeoPackage and XLSX are fixed.
+inside GeoPackage and XLSX are fixed. A city-sized audit writes the GeoPackage, the workbook and
+the small tables side by side in worker processes (:mod:`planning.io.parallel`); the files are
+the same as written one after the other.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -30,12 +34,21 @@ from planning.audit.columns import ESTATE_COLUMNS, STREET_COLUMNS, street_tier_c
 from planning.audit.workbook import write_audit_workbook
 from planning.io import write_atomic
 from planning.io.cells import csv_safe
+from planning.io.parallel import Job, run_jobs
 from planning.io.transaction import AUDIT_FILES, output_transaction
+from planning.network.cache import copy_network_layer, network_layer_key
 from planning.rules.format import basis_text
 from planning.vocabulary import Lang
 
 if TYPE_CHECKING:
     from planning.audit.result import Audit
+
+#: Audits at least this large (estates + network edges / 10) write their files side by side in
+#: worker processes; smaller ones finish before the workers would have started.
+PARALLEL_MIN_ROWS = 10_000
+
+#: How many worker processes write: a number, None (every CPU) or "auto" (by the audit's size).
+Workers = int | Literal["auto"] | None
 
 #: Fixed timestamp written into GeoPackage and XLSX metadata so re-runs are byte-identical.
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
@@ -123,8 +136,15 @@ def summary_dict(result: Audit) -> dict[str, Any]:
     )
 
 
-def _write_gpkg(result: Audit, path: Path) -> None:
+def gpkg_layers(result: Audit) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """Return the layers of ``results.gpkg`` in file order, as they are written.
+
+    The network comes first: its bytes are copied from the network-layer cache and the other
+    layers appended. Nullable booleans become what a GeoPackage can hold (see
+    :func:`writable`). The maps draw from these same frames when the audit is in memory.
+    """
     layers: list[tuple[str, gpd.GeoDataFrame]] = [
+        ("network", result.network_edges),
         (
             "estates",
             gpd.GeoDataFrame(
@@ -143,26 +163,52 @@ def _write_gpkg(result: Audit, path: Path) -> None:
             ),
         ),
         ("service_areas", result.service_areas),
-        ("network", result.network_edges),
     ]
     if result.barriers is not None and len(result.barriers):
         layers.append(("barriers", result.barriers[["geometry"]]))
     if result.proposals is not None:
         layers.append(("proposals", result.proposals))
+    return [(name, writable(frame)) for name, frame in layers]
+
+
+def writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the frame with nullable booleans a GeoPackage can hold (a copy only if needed).
+
+    A GeoPackage boolean field cannot hold "no rule applies": true booleans are kept when every
+    row has a value, text otherwise.
+    """
+    columns = [c for c in frame.columns if str(frame[c].dtype) == "boolean"]
+    if not columns:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        values = frame[column]
+        frame[column] = (
+            values.astype(bool)
+            if values.notna().all()
+            else values.astype(object).where(values.notna(), None)
+        )
+    return frame
+
+
+def _write_layer(path: Path, name: str, frame: gpd.GeoDataFrame) -> None:
+    # Arrow hands GDAL whole columns (no Python object per feature): several times faster.
+    pyogrio.write_dataframe(
+        frame, path, layer=name, driver="GPKG", append=path.exists(), use_arrow=True
+    )
+
+
+def _write_gpkg(result: Audit, path: Path, *, cache: bool = True) -> None:
+    """Write ``results.gpkg``; the network layer is copied from its cache when ``cache``."""
+    layers = gpkg_layers(result)
     with pyogrio_fixed_time():
+        if cache and layers[0][0] == "network" and len(layers[0][1]):
+            name, edges = layers[0]
+            key = network_layer_key(edges)
+            if copy_network_layer(key, path, lambda p: _write_layer(p, name, edges)):
+                layers = layers[1:]
         for name, frame in layers:
-            frame = frame.copy()
-            for column in frame.columns:
-                if str(frame[column].dtype) == "boolean":
-                    # A GeoPackage boolean field cannot hold "no rule applies": keep true
-                    # booleans when every row has a value, text otherwise.
-                    values = frame[column]
-                    frame[column] = (
-                        values.astype(bool)
-                        if values.notna().all()
-                        else values.astype(object).where(values.notna(), None)
-                    )
-            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists())
+            _write_layer(path, name, frame)
 
 
 @contextmanager
@@ -196,8 +242,53 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     csv_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
 
 
-def write_tables(result: Audit, folder: Path, *, lang: Lang = "zh") -> dict[str, Path]:
+def _summary_json(result: Audit, path: Path) -> None:
+    text = json.dumps(summary_dict(result), ensure_ascii=False, indent=2, sort_keys=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _put(folder: Path, name: str, writer: Callable[[Path], object]) -> dict[str, Path]:
+    return {name: write_atomic(folder / name, writer)}
+
+
+def _small_tables(result: Audit, folder: Path) -> dict[str, Path]:
+    written = _put(folder, "estates.csv", lambda p: _csv(estate_table(result), p))
+    written |= _put(folder, "streets.csv", lambda p: _csv(street_table(result), p))
+    if result.proposals is not None:
+        proposals = pd.DataFrame(result.proposals.drop(columns="geometry"))
+        written |= _put(folder, "proposals.csv", lambda p: _csv(proposals, p))
+    return written | _put(folder, "summary.json", lambda p: _summary_json(result, p))
+
+
+def table_jobs(result: Audit, folder: Path, *, lang: Lang = "zh") -> list[Job]:
+    """Return the writers of the tables as independent jobs (:func:`~planning.io.parallel.run_jobs`).
+
+    Parameters and the files written are those of :func:`write_tables`.
+    """
+    folder = Path(folder)
+    rows = len(result.estates) + len(result.network_edges) / 10
+    return [
+        Job("results.gpkg", partial(_put, folder, "results.gpkg",
+                                    partial(_write_gpkg, result)), cost=3 * rows),
+        Job("tables", partial(_small_tables, result, folder), cost=rows / 4),
+        Job("audit.xlsx", partial(_put, folder, "audit.xlsx",
+                                  lambda p: _write_xlsx(result, p, lang)), cost=2 * rows),
+    ]  # fmt: skip
+
+
+def parallel_workers(result: Audit) -> int | None:
+    """Worker processes for writing ``result``: all CPUs for a city, 1 (none) for a district."""
+    size = len(result.estates) + len(result.network_edges) / 10
+    return None if size >= PARALLEL_MIN_ROWS else 1
+
+
+def write_tables(
+    result: Audit, folder: Path, *, lang: Lang = "zh", workers: Workers = "auto"
+) -> dict[str, Path]:
     """Write the audit's tables into ``folder`` (no transaction: see :func:`write_results`).
+
+    The GeoPackage, the workbook and the small tables are written side by side in worker
+    processes for a city-sized audit; the files are the same either way.
 
     Parameters
     ----------
@@ -207,35 +298,17 @@ def write_tables(result: Audit, folder: Path, *, lang: Lang = "zh") -> dict[str,
         An existing folder, usually the staging folder of a transaction.
     lang : {"zh", "en"}
         Language of ``audit.xlsx`` (the CSV and JSON files keep their canonical columns).
+    workers : int, None or "auto"
+        Worker processes; None: every CPU; 1: in this process; "auto": by the audit's size
+        (:func:`parallel_workers`).
 
     Returns
     -------
     dict
         Output name to path.
     """
-    folder = Path(folder)
-    written: dict[str, Path] = {}
-
-    def put(name: str, writer: Any) -> None:
-        written[name] = write_atomic(folder / name, writer)
-
-    put("results.gpkg", lambda p: _write_gpkg(result, p))
-    put("estates.csv", lambda p: _csv(estate_table(result), p))
-    put("streets.csv", lambda p: _csv(street_table(result), p))
-    put("audit.xlsx", lambda p: _write_xlsx(result, p, lang))
-    if result.proposals is not None:
-        put(
-            "proposals.csv",
-            lambda p: _csv(pd.DataFrame(result.proposals.drop(columns="geometry")), p),
-        )
-    put(
-        "summary.json",
-        lambda p: p.write_text(
-            json.dumps(summary_dict(result), ensure_ascii=False, indent=2, sort_keys=False) + "\n",
-            encoding="utf-8",
-        ),
-    )
-    return written
+    chosen = parallel_workers(result) if workers == "auto" else workers
+    return run_jobs(table_jobs(result, folder, lang=lang), chosen)
 
 
 def input_files(result: Audit) -> list[Path]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from planning import network
 
 Measure = Literal["distance", "time"]
+ServiceAreas = Literal["merged", "per-facility", "none"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class AuditOptions:
     search_radius_m : float or None
         How far the nearest facility is searched beyond the circles (不限距离最近设施, m);
         ``planning.settings.search_radius_m`` when None.
+    service_areas : {"merged", "per-facility", "none"}
+        Service-area polygons (服务圈范围) to trace: one merged polygon per tier (what the maps
+        and the report draw), also one per facility and tier (slower: one walk per facility),
+        or none. They are drawn only; no figure depends on them.
 
     Examples
     --------
@@ -56,9 +61,11 @@ class AuditOptions:
     include_planned: bool = False
     max_snap_m: float | None = None
     search_radius_m: float | None = None
+    service_areas: ServiceAreas = "merged"
 
     def __post_init__(self) -> None:
         check_choice("measure", self.measure, (None, *get_args(Measure)))
+        check_choice("service_areas", self.service_areas, get_args(ServiceAreas))
         if self.walk_speed_m_per_s is not None:
             speed = check_number("walk_speed_m_per_s", self.walk_speed_m_per_s, high=3.0,
                                  unit=" m/s")  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -29,6 +30,7 @@ from planning.audit.rules import rule_checks, street_table
 from planning.audit.rules import totals as totals_of
 from planning.audit.tiers import MeasuredTier, measured_tiers
 from planning.io import Inputs
+from planning.io.parallel import Job, run_jobs
 from planning.rules import Ruleset
 
 logger = logging.getLogger(__name__)
@@ -215,7 +217,7 @@ def run_audit(
     )
 
     say("Tracing service areas")
-    service = _service_areas(net, facilities, fac_snaps, active, tiers)
+    service = _service_areas(net, facilities, fac_snaps, active, tiers, options.service_areas)
 
     totals = totals_of(estates, tiers, sensitivity)
     households = estates["households"].to_numpy(float)
@@ -275,6 +277,7 @@ def run_audit(
             "tiers_m": {t.name: t.distance_m for t in tiers},
             "crs": str(estates.crs),
             "horizon_year": None if horizon is None else horizon.year,
+            "service_areas": options.service_areas,
         },
     )
 
@@ -350,43 +353,60 @@ def _warn_unreachable(estates: gpd.GeoDataFrame) -> None:
             )
 
 
+#: Networks with at least this many edges trace the tiers' service areas side by side in worker
+#: processes (smaller ones finish before the workers would start).
+PARALLEL_TIERS_MIN_EDGES = 50_000
+
+
 def _service_areas(
     net: network.WalkNetwork,
     facilities: gpd.GeoDataFrame,
     fac_snaps: network.Snapped,
     active: np.ndarray,
     tiers: list[MeasuredTier],
+    mode: str = "merged",
 ) -> gpd.GeoDataFrame:
-    frames = []
-    for tier in tiers:
-        mask = (
-            facilities["kind"].isin(tier.facility_kinds).to_numpy() & active & fac_snaps.ok
-            if len(facilities)
-            else np.zeros(0, bool)
-        )
-        if not mask.any():
-            continue
-        subset = fac_snaps.subset(mask)
+    """Service-area polygons per tier: merged (one multi-source run), per facility, or none.
+
+    Columns ``tier``, ``facility_id`` ("" for a merged polygon), ``merged``, ``distance_m``.
+    """
+    kinds = facilities["kind"] if len(facilities) else pd.Series([], dtype=object)
+    masks = {
+        t.name: kinds.isin(t.facility_kinds).to_numpy() & active & fac_snaps.ok
+        for t in tiers
+        if mode != "none" and len(facilities)
+    }
+    todo = [t for t in tiers if t.name in masks and masks[t.name].any()]
+    # Merged tiers are independent city-wide jobs: one worker each. Per-facility polygons are
+    # spread over the workers inside each tier instead.
+    side_by_side = mode == "merged" and net.n_edges >= PARALLEL_TIERS_MIN_EDGES and len(todo) > 1
+
+    def trace(tier: MeasuredTier) -> dict[str, Any]:
+        mask = masks[tier.name]
         areas = network.service_areas(
             net,
-            subset,
+            fac_snaps.subset(mask),
             [tier.distance_m],
             target_ids=facilities.loc[mask, "facility_id"].astype(str).tolist(),
+            per_target=mode == "per-facility",
+            workers=1 if side_by_side else None,
         )
-        frames.append(
-            gpd.GeoDataFrame(
-                {
-                    "tier": tier.name,
-                    "facility_id": np.where(
-                        areas["kind"].eq("merged"), "", areas["target_id"].astype(str)
-                    ),
-                    "merged": areas["kind"].eq("merged").to_numpy(),
-                    "distance_m": areas["cutoff_m"].to_numpy(float),
-                },
-                geometry=areas.geometry.to_numpy(),
-                crs=net.crs,
-            )
+        merged = areas["kind"].eq("merged").to_numpy()
+        frame = gpd.GeoDataFrame(
+            {
+                "tier": tier.name,
+                "facility_id": np.where(merged, "", areas["target_id"].astype(str)),
+                "merged": merged,
+                "distance_m": areas["cutoff_m"].to_numpy(float),
+            },
+            geometry=areas.geometry.to_numpy(),
+            crs=net.crs,
         )
+        return {tier.name: frame}
+
+    jobs = [Job(t.name, partial(trace, t), cost=t.distance_m) for t in todo]
+    traced = run_jobs(jobs, workers=None if side_by_side else 1)
+    frames = [traced[t.name] for t in todo]
     if not frames:
         return gpd.GeoDataFrame(
             {"tier": [], "facility_id": [], "merged": []}, geometry=[], crs=net.crs

@@ -20,7 +20,12 @@ from planning._errors import PlanningError
 from planning.cli.console import Console, clean, echo, print_summary
 from planning.cli.failures import run_command
 from planning.cli.flags import render
-from planning.cli.options import add_input_arguments, add_network_arguments, spec_from_args
+from planning.cli.options import (
+    add_input_arguments,
+    add_network_arguments,
+    add_service_area_argument,
+    spec_from_args,
+)
 from planning.cli.whatif import add_scenario_arguments, add_whatif_parsers, scenario_options
 from planning.io.outfolder import terminate_as_exception
 from planning.project import DEMO_DIR, ProjectSpec
@@ -341,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_input_arguments(p)
     add_network_arguments(p)
+    add_service_area_argument(p)
     add_scenario_arguments(p)
     p.set_defaults(func=_cmd_audit)
 
@@ -368,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_input_arguments(p)
     add_network_arguments(p)
+    add_service_area_argument(p)
     p.add_argument(
         "--candidates",
         help="candidate sites (points or buildings): vacant lots, idle public buildings 闲置用房; "

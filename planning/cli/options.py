@@ -74,6 +74,16 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_service_area_argument(parser: argparse.ArgumentParser) -> None:
+    """``--service-areas``: which service-area polygons the audit traces (audit and site)."""
+    parser.add_argument(
+        "--service-areas",
+        choices=["merged", "per-facility", "none"],
+        help="service-area polygons 服务圈范围 to trace: merged per tier (default; what the maps "
+        "draw), also per facility (slower), or none",
+    )
+
+
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     """Options choosing the walking network and the audit's outputs."""
     g = parser.add_argument_group("walking network 步行路网")
@@ -250,7 +260,7 @@ def spec_from_args(args: argparse.Namespace, *, needs_network: bool) -> ProjectS
     if getattr(args, "crs", None):
         spec.crs = parse_crs(args.crs)
     for name in ("rules", "walk_speed", "measure", "basemap", "max_snap_m", "place",
-                 "search_radius_m"):  # fmt: skip
+                 "search_radius_m", "service_areas"):  # fmt: skip
         value = getattr(args, name, None)
         if value is not None:
             setattr(spec, name, value)

@@ -93,6 +93,11 @@ def project_keys(
             "measure": Key("choice", 'measure = "distance"', choices=("distance", "time")),
             "include_planned": Key("bool", "include_planned = false"),
             "search_radius_m": Key("number", "search_radius_m = 3000", above=0, maximum=50000),
+            "service_areas": Key(
+                "choice",
+                'service_areas = "merged"',
+                choices=("merged", "per-facility", "none"),
+            ),
             "basemap": Key(
                 "choice", 'basemap = "none"', choices=("none", "osm", "tianditu", "amap")
             ),

@@ -18,7 +18,8 @@ render_report_pdf
 write_all
     All of the above into the results folder, as one transaction (the other files are kept).
 draw_all
-    The same into a folder as it is (used inside a transaction that writes the tables too).
+    The same into a folder as it is (used inside a transaction that writes the tables too);
+    ``map_jobs`` gives its products as jobs that run side by side with the table writers.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ import logging
 import tempfile
 from pathlib import Path
 
+from planning.io.parallel import Job, run_jobs
 from planning.io.transaction import MAP_FILES, output_transaction
 from planning.maps.errors import MapOptionsError
 from planning.maps.gap_map import build_gap_map, render_gap_map
 from planning.maps.report import render_report, render_report_pdf, report_map
-from planning.maps.results import load_results
+from planning.maps.results import Results, load_results
 from planning.maps.static import render_png
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ __all__ = [
     "MapOptionsError",
     "build_gap_map",
     "draw_all",
+    "map_jobs",
     "render_gap_map",
     "render_png",
     "render_report",
@@ -114,32 +117,73 @@ def draw_all(
     tianditu_key: str | None = None,
     pdf: bool = True,
     paper: str = "a4",
+    results: Results | None = None,
+    workers: int | None = 1,
 ) -> dict[str, Path]:
     """Draw the maps and the report of the results in ``folder`` into the same folder.
 
     No transaction: :func:`write_all` and :meth:`planning.results.AuditResult.write` call it on
-    their staging folder. Parameters and return value are those of :func:`write_all`.
+    their staging folder. Parameters and return value are those of :func:`write_all`, and:
+
+    Parameters
+    ----------
+    results : Results, optional
+        The results to draw (:func:`planning.maps.results.from_audit` right after an audit);
+        read from ``folder`` once when not given.
+    workers : int, optional
+        Worker processes drawing side by side (None: every CPU; 1: one after the other here).
     """
-    out: dict[str, Path] = {}
-    out["gap_map.html"] = render_gap_map(
-        folder,
-        folder / "gap_map.html",
-        lang=lang,
-        basemap=basemap,
-        offline=offline,
-        tianditu_key=tianditu_key,
-    )
-    out["gap_map.png"] = render_png(folder, folder / "gap_map.png", lang=lang)
-    with tempfile.TemporaryDirectory(prefix="eldercare-report-") as tmp:
-        # the report's map, drawn once for its paper size, serves the HTML and the PDF
-        png = report_map(folder, Path(tmp) / "map.png", lang=lang, paper=paper)
-        out["report.html"] = render_report(
-            folder, folder / "report.html", lang=lang, paper=paper, map_png=png
-        )
-        if pdf:
-            written = render_report_pdf(
-                folder, folder / "report.pdf", lang=lang, paper=paper, map_png=png
-            )
-            if written is not None:
-                out["report.pdf"] = written
-    return out
+    source = load_results(folder) if results is None else results
+    jobs = map_jobs(folder, source, lang=lang, basemap=basemap, offline=offline,
+                    tianditu_key=tianditu_key, pdf=pdf, paper=paper)  # fmt: skip
+    return run_jobs(jobs, workers)
+
+
+def map_jobs(
+    folder: Path,
+    results: Results,
+    *,
+    lang: str = "zh",
+    basemap: str = "none",
+    offline: bool | None = None,
+    tianditu_key: str | None = None,
+    pdf: bool = True,
+    paper: str = "a4",
+) -> list[Job]:
+    """Return the map products as independent jobs (:func:`planning.io.parallel.run_jobs`).
+
+    The gap map, the PNG map and the report (its own map, the HTML page, the PDF) are drawn from
+    the same :class:`~planning.maps.results.Results`, read once or taken from memory.
+    Parameters are those of :func:`draw_all`.
+    """
+    folder = Path(folder)
+    network = results.layer("network")
+    size = len(results.layers["estates"]) + (0 if network is None else len(network) / 10)
+
+    def gap_map() -> dict[str, Path]:
+        out = render_gap_map(results, folder / "gap_map.html", lang=lang, basemap=basemap,
+                             offline=offline, tianditu_key=tianditu_key)  # fmt: skip
+        return {"gap_map.html": out}
+
+    def png() -> dict[str, Path]:
+        return {"gap_map.png": render_png(results, folder / "gap_map.png", lang=lang)}
+
+    def report() -> dict[str, Path]:
+        out: dict[str, Path] = {}
+        with tempfile.TemporaryDirectory(prefix="eldercare-report-") as tmp:
+            # the report's map, drawn once for its paper size, serves the HTML and the PDF
+            map_png = report_map(results, Path(tmp) / "map.png", lang=lang, paper=paper)
+            out["report.html"] = render_report(results, folder / "report.html", lang=lang,
+                                               paper=paper, map_png=map_png)  # fmt: skip
+            if pdf:
+                written = render_report_pdf(results, folder / "report.pdf", lang=lang,
+                                            paper=paper, map_png=map_png)  # fmt: skip
+                if written is not None:
+                    out["report.pdf"] = written
+        return out
+
+    return [
+        Job("gap_map.html", gap_map, cost=2 * size),
+        Job("gap_map.png", png, cost=size),
+        Job("report", report, cost=2 * size),
+    ]

@@ -398,7 +398,7 @@ def build_gap_map(
 
 
 def render_gap_map(
-    results_dir: str | Path,
+    results_dir: str | Path | Results,
     out_path: str | Path | None = None,
     *,
     lang: str = "zh",

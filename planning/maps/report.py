@@ -255,7 +255,9 @@ def _check_paper(paper: str) -> str:
     return paper
 
 
-def report_map(results_dir: str | Path, out: Path, *, lang: str = "zh", paper: str = "a4") -> Path:
+def report_map(
+    results_dir: str | Path | Results, out: Path, *, lang: str = "zh", paper: str = "a4"
+) -> Path:
     """Draw the report's map for its paper size (fonts at their printed size) into ``out``."""
     size = PAPERS[_check_paper(paper)][1]
     return render_png(results_dir, out, lang=lang, size_in=size, dpi=220, frame=False)
@@ -333,7 +335,7 @@ def _fitted(results: Results, lang: Lang, max_rows: int, paper: str, png: Path) 
     return page
 
 
-def _page(results_dir: str | Path, lang: Lang, max_rows: int, paper: str,
+def _page(results_dir: str | Path | Results, lang: Lang, max_rows: int, paper: str,
           map_png: Path | None) -> str:  # fmt: skip
     """Return the report page on one sheet, drawing its map when none is given."""
     results = load_results(results_dir)
@@ -345,7 +347,7 @@ def _page(results_dir: str | Path, lang: Lang, max_rows: int, paper: str,
 
 
 def render_report(
-    results_dir: str | Path,
+    results_dir: str | Path | Results,
     out_path: str | Path | None = None,
     *,
     lang: str = "zh",
@@ -393,7 +395,7 @@ def pdf_available() -> bool:
 
 
 def render_report_pdf(
-    results_dir: str | Path,
+    results_dir: str | Path | Results,
     out_path: str | Path | None = None,
     *,
     lang: str = "zh",

@@ -4,6 +4,8 @@ The audit writes ``results.gpkg`` (layers ``estates``, ``facilities``, ``streets
 ``service_areas``, ``network`` and optionally ``barriers`` and ``proposals``) and
 ``summary.json``. :func:`load_results` reads them back, checks the columns the maps need and
 raises :class:`planning._errors.ResultsError` with the file and the fix when something is missing.
+Right after an audit, :func:`from_audit` gives the same :class:`Results` from the audit still in
+memory (the frames the GeoPackage was written from), so nothing is read back.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pyogrio
 
 from planning._errors import ResultsError
+
+if TYPE_CHECKING:
+    from planning.audit import Audit
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +69,10 @@ class Results:
     tiers: list[str]
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
+    def __fspath__(self) -> str:
+        """Return the results folder: a :class:`Results` goes wherever a folder path goes."""
+        return str(self.folder)
+
     def layer(self, name: str) -> gpd.GeoDataFrame | None:
         """Return a layer, or None when the folder has no such (non-empty) layer."""
         return self.layers.get(name)
@@ -97,13 +106,14 @@ def _read_summary(path: Path) -> dict[str, Any]:
     return summary
 
 
-def load_results(results_dir: str | Path) -> Results:
+def load_results(results_dir: str | Path | Results) -> Results:
     """Load a results folder written by the audit.
 
     Parameters
     ----------
-    results_dir : str or Path
-        Folder holding ``results.gpkg`` and ``summary.json``.
+    results_dir : str, Path or Results
+        Folder holding ``results.gpkg`` and ``summary.json``; a :class:`Results` (loaded
+        before, or :func:`from_audit`) is returned as it is.
 
     Returns
     -------
@@ -115,6 +125,8 @@ def load_results(results_dir: str | Path) -> Results:
     ResultsError
         When the folder, a file, a required layer or a required column is missing.
     """
+    if isinstance(results_dir, Results):
+        return results_dir
     folder = Path(results_dir)
     if not folder.is_dir():
         raise ResultsError(
@@ -160,7 +172,43 @@ def load_results(results_dir: str | Path) -> Results:
                 f"{gpkg}, layer {name!r}: no coordinate reference system (CRS). "
                 "Run the audit again; it always writes a projected CRS."
             )
-        gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].reset_index(drop=True)
-        results.layers[name] = gdf
+        results.layers[name] = _drawable(gdf)
     logger.debug("loaded results %s: layers %s", folder, sorted(results.layers))
+    return results
+
+
+def _drawable(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the rows with a geometry to draw."""
+    keep = gdf.geometry.notna() & ~gdf.geometry.is_empty
+    return gdf if keep.all() else gdf[keep].reset_index(drop=True)
+
+
+def from_audit(audit: Audit, folder: str | Path) -> Results:
+    """Return the :class:`Results` of an audit in memory, as :func:`load_results` reads them.
+
+    The layers are the frames ``results.gpkg`` is written from
+    (:func:`planning.audit.output.gpkg_layers`) and the summary is ``summary.json``'s content,
+    so the maps drawn from either are the same; nothing is read from disk.
+
+    Parameters
+    ----------
+    audit : Audit
+        What :func:`planning.audit.run_audit` returned.
+    folder : str or Path
+        The results folder the maps are drawn into (the report finds ``gap_map.png`` there).
+
+    Returns
+    -------
+    Results
+    """
+    from planning.audit.output import gpkg_layers, summary_dict
+
+    # through JSON, as summary.json is read back: lists, not tuples; str keys; no numpy
+    summary = json.loads(json.dumps(summary_dict(audit), ensure_ascii=False))
+    tiers = [str(t) for t in summary.get("tiers") or []]
+    results = Results(folder=Path(folder), summary=summary, tiers=tiers)
+    for name, frame in gpkg_layers(audit):
+        if name in OPTIONAL_LAYERS and frame.empty:
+            continue
+        results.layers[name] = _drawable(frame.reset_index(drop=True))
     return results

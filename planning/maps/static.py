@@ -14,11 +14,11 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
 from planning.maps._write import atomic_write_with
+from planning.maps.drawing import draw_estates, draw_on_save, network_picture, polygons_patch
 from planning.maps.gap_map import NETWORK_VECTOR_LIMIT, headline_rows, ruleset_line
 from planning.maps.labels import (
     KIND_COLOURS,
@@ -40,7 +40,6 @@ from planning.maps.labels import (
     verdict_label,
 )
 from planning.maps.payload import footer_line
-from planning.maps.raster import NETWORK_IMAGE_PX, network_raster
 from planning.maps.results import Results, load_results
 from planning.vocabulary import ESTATE_VERDICTS, FACILITY_KINDS
 
@@ -194,12 +193,8 @@ def _draw(ax: Axes, results: Results, lang: Lang) -> list[Any]:
         k: [] for k in ("estate", "fac", "prop", "tier", "street", "base")
     }
     network = results.layer("network")
-    if network is not None and len(network) > NETWORK_VECTOR_LIMIT:
-        # A city-wide network is drawn as one picture: a vector plot of ~1M lines takes minutes.
-        # About the PNG's own resolution; every later plot call redraws it, so keep it light.
-        image, extent = network_raster(network, NETWORK_IMAGE_PX // 2)
-        ax.imshow(image, extent=extent, zorder=1, interpolation="nearest")
-    elif network is not None:
+    # a city-wide network is drawn as one picture once the view is known (_network_picture)
+    if network is not None and len(network) <= NETWORK_VECTOR_LIMIT:
         network.plot(ax=ax, color=NETWORK_COLOUR, linewidth=0.3, zorder=1)
     barriers = results.layer("barriers")
     if barriers is not None:
@@ -241,9 +236,12 @@ def _draw(ax: Axes, results: Results, lang: Lang) -> list[Any]:
         colour = TIER_COLOURS[min(results.tiers.index(main), len(TIER_COLOURS) - 1)]
         if not sel.empty:
             parts = shapely.get_parts(sel.geometry.to_numpy())
-            outer = gpd.GeoSeries(shapely.get_exterior_ring(parts), crs=sel.crs)
-            sel.plot(ax=ax, color=colour, alpha=0.08, linewidth=0, zorder=5)
-            outer.plot(ax=ax, color=colour, linewidth=1.0, zorder=5)
+            fill = polygons_patch(parts, facecolor=colour, alpha=0.08, linewidth=0, zorder=5)
+            outer = polygons_patch(shapely.polygons(shapely.get_exterior_ring(parts)),
+                                    fill=False, edgecolor=colour, linewidth=1.0, zorder=5)  # fmt: skip
+            for patch in (fill, outer):
+                if patch is not None:
+                    ax.add_artist(patch)
             handles["tier"].append(
                 Line2D([], [], color=colour, lw=1.2, label=tier_label(main, lang))
             )
@@ -257,15 +255,8 @@ def _draw(ax: Axes, results: Results, lang: Lang) -> list[Any]:
         edge = OUTSIDE_OUTLINE if outside else "#333333"
         hatch = "////" if outside else None
         if not part.empty:
-            part.plot(
-                ax=ax,
-                color=colour,
-                edgecolor=edge,
-                linewidth=0.6 if outside else 0.2,
-                hatch=hatch,
-                markersize=6,
-                zorder=6,
-            )
+            draw_estates(ax, part.geometry.to_numpy(), colour, edge, 0.6 if outside else 0.2,
+                          hatch)  # fmt: skip
         handles["estate"].append(
             Patch(
                 facecolor=colour,
@@ -344,7 +335,7 @@ def _draw(ax: Axes, results: Results, lang: Lang) -> list[Any]:
 
 
 def render_png(
-    results_dir: str | Path,
+    results_dir: str | Path | Results,
     out_path: str | Path | None = None,
     *,
     lang: str = "zh",
@@ -356,8 +347,9 @@ def render_png(
 
     Parameters
     ----------
-    results_dir : str or Path
-        Results folder written by the audit.
+    results_dir : str, Path or Results
+        Results folder written by the audit, or its :class:`~planning.maps.results.Results`
+        (loaded before, or :func:`~planning.maps.results.from_audit`).
     out_path : str or Path, optional
         Where to write; default ``results_dir/gap_map.png``. Written atomically.
     lang : {"zh", "en"}
@@ -375,7 +367,6 @@ def render_png(
     Path
         The written file.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     language = check_lang(lang)
@@ -401,12 +392,13 @@ def render_png(
         # without a CJK font, names would warn once per missing glyph: already logged above
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         fig = Figure(figsize=size_in, dpi=dpi)
-        FigureCanvasAgg(fig)
+        draw_on_save(fig)
         ax = fig.add_axes((0.01, 0.035, 0.72, 0.845) if frame else (0.005, 0.01, 0.72, 0.98))
         handles = _draw(ax, results, language)
         ax.set_aspect("equal")
         ax.set_axis_off()
         _fit_extent(ax, results)
+        network_picture(ax, results.layer("network"))
         x0, x1 = ax.get_xlim()
         if results.layers["estates"].crs is not None and results.layers["estates"].crs.is_projected:
             _scale_bar(ax, x1 - x0)
@@ -428,7 +420,7 @@ def render_png(
         # the same footer as the report: date, ruleset, data sources, tool version
         if frame:
             fig.text(0.02, 0.008, footer_line(results, language), fontsize=7, color="#555555")
-        target = Path(out_path) if out_path is not None else Path(results_dir) / "gap_map.png"
+        target = Path(out_path) if out_path is not None else results.folder / "gap_map.png"
         atomic_write_with(target, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
     logger.info("PNG map written to %s", target)
     return target

@@ -79,10 +79,8 @@ def _contour_polygon(gx: Any, gy: Any, f: Any, buf: float) -> shapely.Geometry:
     points = np.asarray(points_l[0], dtype=np.float64)
     offsets = np.asarray(offsets_l[0], dtype=np.int64)
     outer = np.asarray(outer_l[0], dtype=np.int64)
-    ring_of_point = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    rings = shapely.linearrings(points, indices=ring_of_point)
-    poly_of_ring = np.repeat(np.arange(len(outer) - 1), np.diff(outer))
-    polys = shapely.polygons(rings, indices=poly_of_ring)
+    # contourpy's rings and polygons are shapely's ragged arrays already: no per-ring objects
+    polys = shapely.from_ragged_array(shapely.GeometryType.POLYGON, points, (offsets, outer))
     if len(polys) == 1:
         return polys[0]
     return shapely.multipolygons(polys)

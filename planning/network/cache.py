@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,99 @@ def cached(key: str, build: Callable[[], WalkNetwork], use_cache: bool = True) -
     except OSError as exc:
         logger.warning("could not write the network cache %s (%s)", path, exc)
     return net
+
+
+# --------------------------------------------------------------------------- network layer
+
+#: Bump when the network layer of ``results.gpkg`` is written differently (columns, options).
+LAYER_VERSION = "1"
+
+
+def network_layer_key(edges: Any) -> str:
+    """Content hash of a network layer (a GeoDataFrame of lines) and of the GDAL writing it.
+
+    Two runs on the same network get the same key however the network was built or cached;
+    another GDAL or pyogrio version gets another key, since it may write other bytes.
+    """
+    import pyogrio
+
+    h = hashlib.sha256(f"layer v{LAYER_VERSION}".encode())
+    h.update(f"{pyogrio.__version__}|{pyogrio.__gdal_version_string__}".encode())
+    h.update(str(edges.crs.to_wkt() if edges.crs is not None else "").encode())
+    for column in edges.columns:
+        values = edges[column]
+        h.update(f"|{column}:{values.dtype}|".encode())
+        if column == edges.geometry.name:
+            _, coords, offsets = shapely.to_ragged_array(values.to_numpy())
+            for part in (coords, *offsets):
+                h.update(np.ascontiguousarray(part).tobytes())
+        else:
+            h.update(np.ascontiguousarray(values.to_numpy()).tobytes())
+    return h.hexdigest()
+
+
+def _layer_path(key: str) -> Path:
+    return network_cache_dir() / f"layer-{key}.gpkg"
+
+
+def copy_network_layer(key: str, target: Path, write: Callable[[Path], None]) -> bool:
+    """Copy the cached GeoPackage holding a network layer to ``target``, writing it first if new.
+
+    The layer is encoded once per network: later runs copy its bytes (checked against the
+    checksum written with them) instead of encoding ~1M lines again.
+
+    Parameters
+    ----------
+    key : str
+        :func:`network_layer_key` of the layer.
+    target : Path
+        The GeoPackage to start (it must not exist yet).
+    write : callable
+        ``write(path)`` writes a new GeoPackage holding only the layer.
+
+    Returns
+    -------
+    bool
+        False when the cache cannot be used (not writable, damaged): the caller writes the layer
+        itself.
+    """
+    path = _layer_path(key)
+    if path.exists() and not _checksum_path(path).exists():
+        _discard(path, "without its checksum (a run stopped while writing it)")
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
+            try:
+                write(tmp)
+                digest = _digest(tmp)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+            checksum = _checksum_path(path)
+            partial = checksum.with_name(f".{checksum.name}.{os.getpid()}.tmp")
+            partial.write_text(digest + "\n", encoding="ascii")
+            os.replace(partial, checksum)
+        except OSError as exc:
+            logger.info("the network layer is not cached (%s); it is written in full", exc)
+            return False
+    h = hashlib.sha256()
+    created = False
+    try:
+        expected = _checksum_path(path).read_text(encoding="ascii").strip()
+        with path.open("rb") as source, target.open("xb") as dest:
+            created = True
+            # hashed while copied: the bytes are read once
+            for chunk in iter(lambda: source.read(1 << 22), b""):
+                h.update(chunk)
+                dest.write(chunk)
+    except (OSError, UnicodeDecodeError) as exc:
+        logger.info("the cached network layer %s cannot be used (%s)", path, exc)
+        if created:
+            target.unlink(missing_ok=True)
+        return False
+    if h.hexdigest() != expected:
+        target.unlink(missing_ok=True)
+        _discard(path, "damaged (truncated, changed or without its checksum)")
+        return False
+    return True

@@ -7,7 +7,9 @@ full edge geometries in one numba pass, grouped per target and tier into MultiLi
 buffered with vectorised shapely. No convex hulls.
 
 Merged tiers (the union over all targets) come from one multi-source run per tier, buffered in
-spatial tiles and unioned, which equals the union of the per-target areas.
+spatial tiles and unioned, which equals the union of the per-target areas. When only the merged
+tiers are wanted (``per_target=False``, what the maps and the report draw) the per-target runs
+are skipped: one Dijkstra over all targets instead of one per target.
 """
 
 from __future__ import annotations
@@ -233,6 +235,10 @@ def _connectors(
 
 #: Jobs with more street pieces than this use the raster method when ``method="auto"``.
 AUTO_RASTER_PIECES = 100_000
+#: Merged-only jobs with more street pieces than this use the raster method when
+#: ``method="auto"``: one city-wide union of exact buffers costs ~0.1 ms a piece, the distance
+#: field a fraction of that, with the outline within a metre or two of the exact one.
+AUTO_RASTER_MERGED_PIECES = 10_000
 
 
 def service_areas(
@@ -247,6 +253,7 @@ def service_areas(
     cell_m: float = 5.0,
     quad_segs: int = 4,
     workers: int | None = None,
+    per_target: bool = True,
 ) -> gpd.GeoDataFrame:
     """Network-traced service-area polygons per target and tier (服务圈范围).
 
@@ -267,15 +274,20 @@ def service_areas(
     method : {"auto", "exact", "raster"}, default "auto"
         "exact": GEOS buffers of every reached piece, unioned per target and tier.
         "raster": the exact distance to the reached pieces sampled every ``cell_m`` metres and
-        contoured at ``buffer_m`` (outline within about half a cell of the exact one; slivers
-        narrower than a cell between two buffers may be filled). Many times faster.
-        "auto": "exact" up to :data:`AUTO_RASTER_PIECES` reached pieces, else "raster".
+        contoured at ``buffer_m`` with linear interpolation (exact along straight streets, within
+        about half a cell where two buffers meet; slivers narrower than a cell between two
+        buffers may be filled). Many times faster.
+        "auto": "exact" up to :data:`AUTO_RASTER_PIECES` reached pieces (merged only:
+        :data:`AUTO_RASTER_MERGED_PIECES`), else "raster".
     cell_m : float, default 5
         Grid step of the raster method (the merged areas use twice this step).
     quad_segs : int, default 4
         Segments per quarter circle of exact buffers.
     workers : int, optional
         Worker processes for the polygons (default: all CPUs for large jobs; 1 = in-process).
+    per_target : bool, default True
+        Also return one polygon per target and tier; False returns the merged tiers only (from
+        one multi-source run, far faster for many targets) and needs ``merge=True``.
 
     Returns
     -------
@@ -297,36 +309,45 @@ def service_areas(
         )
     if method not in ("auto", "exact", "raster") or not cell_m > 0:
         raise NetworkError(f"method must be auto/exact/raster and cell_m > 0, got {method!r}.")
+    if not (merge or per_target):
+        raise NetworkError("merge=False with per_target=False asks for no polygon at all.")
     side = Side.of(net, targets)
     k, n_t = len(side.u), len(cuts)
     ids = list(range(len(targets))) if target_ids is None else list(target_ids)
     conn_lines, conn_len = _connectors(targets, side, net)
-    # per target: one run each
-    r, tier, e, a, b = _run(net, side, np.arange(k + 1, dtype=np.int64), cuts)
-    lines = _pieces_to_lines(net, e, a, b)
-    group = r * n_t + tier
-    c_group = (np.arange(k)[:, None] * n_t + np.arange(n_t)[None, :]).ravel()
-    c_ok = (conn_len[:, None] <= cuts[None, :]).ravel() & (np.repeat(conn_len, n_t) > 0)
-    all_lines = np.concatenate([lines, np.repeat(conn_lines, n_t)[c_ok]])
-    all_group = np.concatenate([group, c_group[c_ok]])
-    used = method
-    if method == "auto":
-        used = "raster" if len(all_lines) > AUTO_RASTER_PIECES else "exact"
-    cell = cell_m if used == "raster" else None
-    polys = buffer_union_groups(all_lines, all_group, k * n_t, buf, quad_segs, workers, cell)
-    logger.info("service areas: %d targets × %d tiers, %s method", k, n_t, used)
-    rows: dict[str, list[Any]] = {"kind": ["target"] * (k * n_t)}
-    rows["target_id"] = [ids[side.index[q]] for q in range(k) for _ in range(n_t)]
-    rows["target_index"] = np.repeat(side.index, n_t).tolist()
-    rows["cutoff_m"] = np.tile(cuts, k).tolist()
-    rows["geometry"] = list(polys)
+    rows: dict[str, list[Any]] = {k_: [] for k_ in ("kind", "target_id", "target_index")}
+    rows |= {"cutoff_m": [], "geometry": []}
+    used: str = method
+    if per_target:
+        # per target: one run each
+        r, tier, e, a, b = _run(net, side, np.arange(k + 1, dtype=np.int64), cuts)
+        lines = _pieces_to_lines(net, e, a, b)
+        group = r * n_t + tier
+        c_group = (np.arange(k)[:, None] * n_t + np.arange(n_t)[None, :]).ravel()
+        c_ok = (conn_len[:, None] <= cuts[None, :]).ravel() & (np.repeat(conn_len, n_t) > 0)
+        all_lines = np.concatenate([lines, np.repeat(conn_lines, n_t)[c_ok]])
+        all_group = np.concatenate([group, c_group[c_ok]])
+        if method == "auto":
+            used = "raster" if len(all_lines) > AUTO_RASTER_PIECES else "exact"
+        cell = cell_m if used == "raster" else None
+        polys = buffer_union_groups(all_lines, all_group, k * n_t, buf, quad_segs, workers, cell)
+        rows["kind"] = ["target"] * (k * n_t)
+        rows["target_id"] = [ids[side.index[q]] for q in range(k) for _ in range(n_t)]
+        rows["target_index"] = np.repeat(side.index, n_t).tolist()
+        rows["cutoff_m"] = np.tile(cuts, k).tolist()
+        rows["geometry"] = list(polys)
     if merge:
-        merged = _merged(net, side, cuts, conn_lines, conn_len, buf, quad_segs, workers, cell)
+        merged, used_merged = _merged(
+            net, side, cuts, conn_lines, conn_len, buf, quad_segs, workers,
+            method if not per_target else used, cell_m,
+        )  # fmt: skip
+        used = used if per_target else used_merged
         rows["kind"] += ["merged"] * n_t
         rows["target_id"] += [None] * n_t
         rows["target_index"] += [-1] * n_t
         rows["cutoff_m"] += cuts.tolist()
         rows["geometry"] += merged
+    logger.info("service areas: %d targets × %d tiers, %s method", k, n_t, used)
     data: dict[str, Any] = {
         "kind": pd.Series(rows["kind"], dtype=object),
         "target_id": pd.Series(rows["target_id"], dtype=object),
@@ -346,16 +367,19 @@ def _merged(
     buf: float,
     quad_segs: int,
     workers: int | None,
-    cell_m: float | None,
-) -> list[Any]:
-    """Union over all targets per tier from one multi-source run.
+    method: str,
+    cell_m: float,
+) -> tuple[list[Any], str]:
+    """Union over all targets per tier from one multi-source run, and the method used.
 
     Exact: tiled GEOS unions, then a union of the tiles. Raster: one distance field per tier
-    at twice the cell size (coarser if the extent would exceed ``_raster.MAX_CELLS``).
+    at twice the cell size (coarser if the extent would exceed ``_raster.MAX_CELLS``). "auto"
+    picks by the number of reached pieces (:data:`AUTO_RASTER_MERGED_PIECES`).
     """
     n_t = len(cuts)
+    used = "exact" if method == "auto" else method
     if len(side.u) == 0:
-        return [shapely.Polygon()] * n_t
+        return [shapely.Polygon()] * n_t, used
     _, tier, e, a, b = _run(net, side, np.array([0, len(side.u)], dtype=np.int64), cuts)
     lines = _pieces_to_lines(net, e, a, b)
     c_tier = np.tile(np.arange(n_t), len(conn_lines))
@@ -363,11 +387,13 @@ def _merged(
     lines = np.concatenate([lines, np.repeat(conn_lines, n_t)[c_ok]])
     tier = np.concatenate([tier, c_tier[c_ok]])
     if len(lines) == 0:
-        return [shapely.Polygon()] * n_t
-    if cell_m is not None:
+        return [shapely.Polygon()] * n_t, used
+    if method == "auto":
+        used = "raster" if len(lines) > AUTO_RASTER_MERGED_PIECES else "exact"
+    if used == "raster":
         seg, line_of = segments_of(lines)
         seg_tier = tier[line_of]
-        return [raster_buffer(seg[seg_tier == t_i], buf, 2 * cell_m) for t_i in range(n_t)]
+        return [raster_buffer(seg[seg_tier == t_i], buf, 2 * cell_m) for t_i in range(n_t)], used
     start = shapely.get_coordinates(shapely.get_point(lines, 0))
     tx = np.floor((start[:, 0] - start[:, 0].min()) / _TILE_M).astype(np.int64)
     ty = np.floor((start[:, 1] - start[:, 1].min()) / _TILE_M).astype(np.int64)
@@ -377,4 +403,4 @@ def _merged(
     tiles = buffer_union_groups(lines, dense, int(dense.max()) + 1, buf, quad_segs, workers)
     tile_tier = np.zeros(len(tiles), dtype=np.int64)
     tile_tier[dense] = tier
-    return [shapely.union_all(tiles[tile_tier == t_i]) for t_i in range(n_t)]
+    return [shapely.union_all(tiles[tile_tier == t_i]) for t_i in range(n_t)], used
