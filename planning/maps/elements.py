@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from folium.elements import ElementAddToElement
+from folium.utilities import get_obj_in_upper_tree
 
 from planning.maps import encode
 from planning.maps.offline import RawMacro
@@ -257,6 +258,7 @@ class CompactGeoJson(RawMacro, folium.GeoJson):
 
     def render(self, **kwargs: Any) -> str:
         """Add the layer when shown, then draw it from :meth:`spec`."""
+        self.map_name = get_obj_in_upper_tree(self, folium.Map).get_name()
         _add_when_shown(self)
         return RawMacro.render(self, **kwargs)
 

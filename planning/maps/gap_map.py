@@ -305,6 +305,9 @@ def build_gap_map(
                    zoom_control=True)  # fmt: skip
     m.options["max_zoom"] = 19  # the marker clusters need the map's (not a tile layer's)
     figure.add_child(m)
+    if bounds is not None:
+        # the opening view first, so the layers are drawn once, at the zoom they open at
+        m.fit_bounds(bounds, padding=(20, 20))
     for name, z, events in PANES:
         folium.map.CustomPane(name, z_index=z, pointer_events=events).add_to(m)
     data: dict[str, Any] = {}
@@ -357,8 +360,6 @@ def build_gap_map(
                     AppControl("zoom"), AppControl("scale")):  # fmt: skip
         element.add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    if bounds is not None:
-        m.fit_bounds(bounds, padding=(20, 20))
     AppControl("ready").add_to(m)
 
     data.update(

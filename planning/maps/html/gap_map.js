@@ -4,9 +4,13 @@
 (function () {
   'use strict';
   var D = null, T = null;
-  var S = { map: null, data: null, estates: [], layers: {}, overlays: {}, ready: false };
+  var S = { map: null, data: null, estates: [], layers: {}, overlays: {}, ready: false,
+    t0: performance.now() };
   window.gapMap = S;  // read by the tests and by anyone scripting the page
 
+  // when each step started, in ms since navigation (benchmarks/bench_maps.py reads it)
+  S.marks = [];
+  function mark(what) { S.marks.push([what, Math.round(performance.now())]); }
   function data() {
     if (!D) {
       D = JSON.parse(document.getElementById('gap-data').textContent);
@@ -15,23 +19,30 @@
     return D;
   }
   function xy(g, o) { return [(g[0] + o[0]) / 1e6, (g[1] + o[1]) / 1e6]; }
-  function ring(flat, o) {
+  // a delta-encoded ring or line (planning/maps/encode.py) as Leaflet LatLngs
+  function latlngs(flat, o) {
     var out = new Array(flat.length / 2), x = o[0], y = o[1];
     for (var i = 0, j = 0; i < flat.length; i += 2, j++) {
       x += flat[i]; y += flat[i + 1];
-      out[j] = [x / 1e6, y / 1e6];
+      out[j] = new L.LatLng(y / 1e6, x / 1e6);
     }
     return out;
   }
   function latlng(g) { var p = xy(g, data().origin); return [p[1], p[0]]; }
   function isPoint(g) { return g.length === 2 && typeof g[0] === 'number'; }
-  function geometry(g, o, lines) {
-    if (lines) { return g.length ? { type: 'MultiLineString', coordinates: g.map(function (l) { return ring(l, o); }) } : null; }
-    if (isPoint(g)) { return { type: 'Point', coordinates: xy(g, o) }; }
+  // one feature's Leaflet layer, made straight from the encoding (no GeoJSON in between)
+  function shape(g, o, lines, opts) {
+    if (lines) {
+      return g.length ? L.polyline(g.map(function (l) { return latlngs(l, o); }), opts) : null;
+    }
+    if (isPoint(g)) {
+      var p = xy(g, o);
+      return L.circleMarker([p[1], p[0]], Object.assign({ radius: 5 }, opts));
+    }
     if (!g.length) { return null; }
-    return { type: 'MultiPolygon', coordinates: g.map(function (p) {
-      return p.map(function (r) { var c = ring(r, o); c.push(c[0]); return c; });
-    }) };
+    return L.polygon(g.map(function (poly) {
+      return poly.map(function (r) { return latlngs(r, o); });
+    }), opts);
   }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -156,14 +167,14 @@
   };
 
   var GapMap = window.GapMap = {};
-  GapMap.geoJson = function (spec, name) {
+  // A folium GeoJson layer (planning/maps/elements.py CompactGeoJson): an L.GeoJSON whose
+  // features are made as L.GeoJSON.addData makes them (feature, style function, onEachFeature)
+  GapMap.geoJson = function (spec, name, map) {
+    mark('geoJson ' + name);
     data();
-    var o = spec.origin, feats = [];
-    spec.geoms.forEach(function (g, i) {
-      var geom = geometry(g, o, spec.lines);
-      if (geom) { feats.push({ type: 'Feature', id: i, properties: {}, geometry: geom }); }
-    });
-    var opts = Object.assign({}, spec.options), styles = spec.styles, idx = spec.style;
+    if (map && !S.map) { S.map = map; }
+    var o = spec.origin, styles = spec.styles, idx = spec.style;
+    var opts = Object.assign({}, spec.options);
     if (styles.length) {
       opts.style = function (f) { return styles[typeof idx === 'number' ? idx : idx[f.id]]; };
     }
@@ -177,12 +188,20 @@
           ? Object.assign({}, s, { weight: Math.min(s.weight, 0.4), fillOpacity: 0.55 }) : s;
       };
     }
-    opts.pointToLayer = function (f, ll) {
-      return L.circleMarker(ll, Object.assign({ radius: 5, pane: opts.pane }, opts.style ? opts.style(f) : {}));
-    };
-    if (spec.handler && handlers[spec.handler]) { opts.onEachFeature = handlers[spec.handler]; }
+    var each = spec.handler && handlers[spec.handler];
+    if (each) { opts.onEachFeature = each; }
     var t0 = performance.now();
-    var layer = L.geoJSON({ type: 'FeatureCollection', features: feats }, opts);
+    var layer = L.geoJSON(null, opts), base = {};
+    ['pane', 'interactive'].forEach(function (k) { if (k in spec.options) { base[k] = spec.options[k]; } });
+    spec.geoms.forEach(function (g, i) {
+      var part = shape(g, o, spec.lines, base);
+      if (!part) { return; }
+      part.feature = { type: 'Feature', id: i, properties: {}, geometry: null };
+      part.defaultOptions = part.options;
+      layer.resetStyle(part);
+      if (each) { each(part.feature, part); }
+      layer.addLayer(part);
+    });
     S.layers[name] = layer;
     (S.timing = S.timing || {})[name] = Math.round(performance.now() - t0);
     return layer;
@@ -373,9 +392,11 @@
       }
       S.estateLabels = labels;
       map.on('moveend zoomend', draw);
+      map.whenReady(draw);  // the opening view is already set
     },
     zoom: function (map) {
-      var city = null;
+      // the estates were styled for the opening zoom when they were made
+      var city = map.getZoom() < D.zoom.gap_max;
       function update() {
         var z = map.getZoom(), c = map.getContainer(), est = S.layers[T.estates];
         if (est && city !== (z < D.zoom.gap_max)) { city = z < D.zoom.gap_max; est.setStyle(est.options.style); }
@@ -422,9 +443,10 @@
     }
   };
   GapMap.control = function (kind, map) {
+    mark('control ' + kind);
     data();
-    if (!S.map) {
-      S.map = map;
+    S.map = map;
+    if (!S.facName) {
       S.facName = {};
       D.facilities.id.forEach(function (id, i) { S.facName[id] = D.facilities.name[i]; });
     }
