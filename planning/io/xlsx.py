@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from planning.io.cells import is_formula_like, xlsx_text
 
 __all__ = ["Column", "CoverRow", "Workbook", "display_width"]
@@ -104,10 +106,18 @@ class Column:
     def width(self) -> float:
         """Fitted width: the header's or the widest value's, within the limits."""
         widest = display_width(self.header)
-        for i, value in enumerate(self.values):
-            widest = max(widest, display_width(_shown(value, self.kind_of(i))))
-            if widest >= self.max_width:
-                break
+        if self.kinds is None and self.kind != "text":
+            # numbers: the widest shown is the largest or the most negative
+            nums = [float(v) for v in self.values if _finite(v)]
+            if nums:
+                for extreme in (max(nums), min(nums)):
+                    widest = max(widest, display_width(_shown(extreme, self.kind)))
+            texts: set[str] = {str(v) for v in self.values if isinstance(v, str)}
+        else:
+            texts = {_shown(v, self.kind_of(i)) for i, v in enumerate(self.values)}
+        for text in texts:  # each distinct text once (status words, 是/否 … repeat)
+            if len(text) * 2 > widest:
+                widest = max(widest, display_width(text))
         return float(min(self.max_width, max(MIN_WIDTH, widest + 2)))
 
     def kind_of(self, row: int) -> str:
@@ -182,21 +192,20 @@ class Workbook:
 
     def _cell(self, sheet: Any, row: int, col: int, value: Any, kind: str, fill: str | None,
               **extra: Any) -> None:  # fmt: skip
-        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        if isinstance(value, str):
+            text = xlsx_text(value)[:32_767]
+            if is_formula_like(text):
+                sheet.write_string(row, col, text, self._format("text", fill, quote_prefix=True,
+                                                                **extra))  # fmt: skip
+            else:
+                sheet.write_string(row, col, text, self._format("text", fill, **extra))
+        elif _finite(value):
+            sheet.write_number(row, col, float(value), self._format(kind, fill, **extra))
+        elif value is None or isinstance(value, float) or value is pd.NA:
             if fill:
                 sheet.write_blank(row, col, None, self._format(kind, fill, **extra))
-            return
-        if _finite(value):
-            sheet.write_number(row, col, float(value), self._format(kind, fill, **extra))
-            return
-        text = xlsx_text(str(value))[:32_767]
-        quoted = is_formula_like(text)
-        fmt = (
-            self._format("text", fill, quote_prefix=True, **extra)
-            if quoted
-            else self._format("text", fill, **extra)
-        )
-        sheet.write_string(row, col, text, fmt)
+        else:
+            self._cell(sheet, row, col, str(value), kind, fill, **extra)
 
     def table(self, name: str, columns: Sequence[Column], *, freeze_cols: int = 0) -> None:
         """Write a table sheet: bold header, frozen, filtered, widths fitted, formats, fills."""
