@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from audit_city import cli_args, make_city, write_city
-from measure import Stage, run_measured
+from measure import Stage, cpu_seconds, run_measured
 
 __all__ = ["make_city"]
 
@@ -61,19 +61,20 @@ def _layers() -> dict[str, Any]:
 def _audit_stages(inputs: Any, ruleset: Any, net: Any, out: dict[str, Any]) -> Any:
     from planning.audit import run_audit
 
-    stamps: list[tuple[float, str]] = []
+    stamps: list[tuple[float, str, float]] = []
 
     def progress(message: str) -> None:
-        stamps.append((time.perf_counter(), message))
+        stamps.append((time.perf_counter(), message, cpu_seconds()))
 
     with Stage(out, "audit (all of run_audit)"):
         result = run_audit(inputs, ruleset, net, progress=progress)
-    end = time.perf_counter()
-    for i, (t, message) in enumerate(stamps):
+    end, end_cpu = time.perf_counter(), cpu_seconds()
+    for i, (t, message, cpu) in enumerate(stamps):
         name = next((n for prefix, n in MARKS if message.startswith(prefix)), None)
         if name is not None:
-            nxt = stamps[i + 1][0] if i + 1 < len(stamps) else end
-            out[name] = {"s": nxt - t, "peak_mb": out["audit (all of run_audit)"]["peak_mb"]}
+            nxt, nxt_cpu = stamps[i + 1][::2] if i + 1 < len(stamps) else (end, end_cpu)
+            peak = out["audit (all of run_audit)"]["peak_mb"]
+            out[name] = {"s": nxt - t, "cpu_s": nxt_cpu - cpu, "peak_mb": peak}
     return result
 
 
@@ -236,7 +237,8 @@ def _cell(entry: dict[str, Any] | None) -> str:
         return "–"
     if entry["s"] == float("inf"):
         return "timed out"
-    return f"{entry['s']:.2f} s / {entry['peak_mb'] / 1024:.2f} GB"
+    cpu = f" (CPU {entry['cpu_s']:.1f} s)" if "cpu_s" in entry else ""
+    return f"{entry['s']:.2f} s{cpu} / {entry['peak_mb'] / 1024:.2f} GB"
 
 
 def table(results: dict[int, dict[str, Any]]) -> str:
