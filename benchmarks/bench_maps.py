@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--source", choices=["fixture", "audit"], default="fixture")
     parser.add_argument("--opens", type=int, default=3)
     parser.add_argument("--shot", type=Path, help="screenshot of the opening view")
+    parser.add_argument("--keep", type=Path, help="keep the results folder and map here")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -98,7 +99,7 @@ def main() -> None:
     from planning.maps import render_gap_map
 
     with tempfile.TemporaryDirectory(prefix="bench-maps-") as name:
-        folder = Path(name) / "results"
+        folder = args.keep or Path(name) / "results"
         if args.source == "fixture":
             fixture_results(folder, args.estates)
         else:

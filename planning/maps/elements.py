@@ -166,6 +166,10 @@ class CompactGeoJson(RawMacro, folium.GeoJson):
         Name of the page's per-feature function (``estate``, ``street``, ``gap``): popups.
     lines : bool
         Draw the geometries as lines (one feature holding every line: the walking network).
+    outline : dict, optional
+        Path options of a line along each polygon's outer ring (drawn by the page from the same
+        coordinates): a service area outlined on its outer edge only, its holes filled but not
+        outlined.
     pane : str, optional
         Map pane (drawing order).
     interactive : bool
@@ -186,6 +190,7 @@ class CompactGeoJson(RawMacro, folium.GeoJson):
         style_function: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         handler: str | None = None,
         lines: bool = False,
+        outline: dict[str, Any] | None = None,
         pane: str | None = None,
         interactive: bool = True,
         overlay: bool = True,
@@ -195,6 +200,7 @@ class CompactGeoJson(RawMacro, folium.GeoJson):
         geoms = np.asarray(geometries, dtype=object)
         self.origin = origin
         self.lines = lines
+        self.outline = outline
         self.handler = handler
         if lines:
             self.encoded: list[Any] = [encode.encode_lines(geoms, origin)]
@@ -250,6 +256,7 @@ class CompactGeoJson(RawMacro, folium.GeoJson):
             "origin": list(self.origin),
             "geoms": self.encoded,
             "lines": self.lines,
+            "outline": self.outline,
             "styles": styles,
             "style": index,
             "handler": self.handler,

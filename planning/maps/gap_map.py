@@ -194,22 +194,17 @@ def _service_areas(m: folium.Map, results: Results, shift: Any, origin: tuple[in
     tiers = results.tiers
     extra = sorted(set(areas["tier"].astype(str)) - set(tiers))
     for i, tier in enumerate([*tiers, *extra]):
-        found = tier_areas(areas, tier, shift)
-        if found is None:
+        parts = tier_areas(areas, tier, shift)
+        if parts is None:
             continue
         colour = TIER_COLOURS[i % len(TIER_COLOURS)]
-        group = Group(tier_label(tier, lang), show=tier == results.main_tier)
-        parts, outlines = found
-        # fill with holes (blocks the walk does not enter) but outline only the outer edge
-        CompactGeoJson(parts, origin, name=f"{tier}_fill", control=False, pane="gmArea",
-                       interactive=False, style_function=_fixed_style(
-                           {"stroke": False, "fillColor": colour, "fillOpacity": 0.14}),
-                       ).add_to(group)  # fmt: skip
-        CompactGeoJson(outlines, origin, name=f"{tier}_edge", lines=True, control=False,
-                       pane="gmArea", interactive=False, style_function=_fixed_style(
-                           {"color": colour, "weight": 1.6, "fill": False}),
-                       ).add_to(group)  # fmt: skip
-        group.add_to(m)
+        # filled with its holes (blocks the walk does not enter), outlined on its outer edge only
+        CompactGeoJson(
+            parts, origin, name=tier_label(tier, lang), show=tier == results.main_tier,
+            pane="gmArea", interactive=False,
+            style_function=_fixed_style({"stroke": False, "fillColor": colour, "fillOpacity": 0.14}),
+            outline={"color": colour, "weight": 1.6, "fill": False},
+        ).add_to(m)  # fmt: skip
         legend.append({"label": tier_label(tier, lang), "colour": colour})
     return legend
 

@@ -60,8 +60,8 @@ def simplified_areas(rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def tier_areas(
     areas: gpd.GeoDataFrame, tier: str, shift: CoordShift | None
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return a tier's merged service area as polygon parts and their outer rings, in lon/lat."""
+) -> np.ndarray | None:
+    """Return a tier's merged service area as polygon parts, in lon/lat."""
     tiers = areas["tier"].astype(str)
     rows = areas[(tiers == tier) & areas["merged"].astype(bool)]
     if rows.empty:
@@ -73,5 +73,4 @@ def tier_areas(
         )
     lonlat = encode.to_lonlat(simplified_areas(rows), tolerance_m=0, shift=shift)
     parts = shapely.get_parts(lonlat)
-    parts = parts[shapely.get_type_id(parts) == 3]
-    return parts, shapely.get_exterior_ring(parts)
+    return parts[shapely.get_type_id(parts) == 3]

@@ -201,6 +201,11 @@
       layer.resetStyle(part);
       if (each) { each(part.feature, part); }
       layer.addLayer(part);
+      if (spec.outline && part.getLatLngs && !spec.lines) {
+        // the outer rings only, from the polygon's own coordinates
+        var rings = part.getLatLngs().map(function (poly) { return poly[0]; });
+        L.polyline(rings, Object.assign({}, base, spec.outline, { interactive: false })).addTo(layer);
+      }
     });
     S.layers[name] = layer;
     (S.timing = S.timing || {})[name] = Math.round(performance.now() - t0);
