@@ -58,9 +58,7 @@ def simplified_areas(rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=simplified, crs=rows.crs)
 
 
-def tier_areas(
-    areas: gpd.GeoDataFrame, tier: str, shift: CoordShift | None
-) -> np.ndarray | None:
+def tier_areas(areas: gpd.GeoDataFrame, tier: str, shift: CoordShift | None) -> np.ndarray | None:
     """Return a tier's merged service area as polygon parts, in lon/lat."""
     tiers = areas["tier"].astype(str)
     rows = areas[(tiers == tier) & areas["merged"].astype(bool)]
