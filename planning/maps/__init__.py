@@ -28,6 +28,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+from planning.audit.output import PARALLEL_MIN_ROWS, Workers
 from planning.io.parallel import Job, run_jobs
 from planning.io.transaction import MAP_FILES, output_transaction
 from planning.maps.errors import MapOptionsError
@@ -118,7 +119,7 @@ def draw_all(
     pdf: bool = True,
     paper: str = "a4",
     results: Results | None = None,
-    workers: int | None = 1,
+    workers: Workers = "auto",
 ) -> dict[str, Path]:
     """Draw the maps and the report of the results in ``folder`` into the same folder.
 
@@ -130,13 +131,22 @@ def draw_all(
     results : Results, optional
         The results to draw (:func:`planning.maps.results.from_audit` right after an audit);
         read from ``folder`` once when not given.
-    workers : int, optional
-        Worker processes drawing side by side (None: every CPU; 1: one after the other here).
+    workers : int, None or "auto"
+        Worker processes drawing side by side (None: every CPU; 1: one after the other here;
+        "auto": every CPU for a city, one for a district).
     """
     source = load_results(folder) if results is None else results
     jobs = map_jobs(folder, source, lang=lang, basemap=basemap, offline=offline,
                     tianditu_key=tianditu_key, pdf=pdf, paper=paper)  # fmt: skip
+    if workers == "auto":
+        workers = None if _size(source) >= PARALLEL_MIN_ROWS else 1
     return run_jobs(jobs, workers)
+
+
+def _size(results: Results) -> float:
+    """How big the results are to draw: estates, and network edges at a tenth."""
+    network = results.layer("network")
+    return len(results.layers["estates"]) + (0 if network is None else len(network) / 10)
 
 
 def map_jobs(
@@ -157,8 +167,7 @@ def map_jobs(
     Parameters are those of :func:`draw_all`.
     """
     folder = Path(folder)
-    network = results.layer("network")
-    size = len(results.layers["estates"]) + (0 if network is None else len(network) / 10)
+    size = _size(results)
 
     def gap_map() -> dict[str, Path]:
         out = render_gap_map(results, folder / "gap_map.html", lang=lang, basemap=basemap,

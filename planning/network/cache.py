@@ -283,7 +283,7 @@ def copy_network_layer(key: str, target: Path, write: Callable[[Path], None]) ->
             partial = checksum.with_name(f".{checksum.name}.{os.getpid()}.tmp")
             partial.write_text(digest + "\n", encoding="ascii")
             os.replace(partial, checksum)
-        except OSError as exc:
+        except Exception as exc:  # OSError, or GDAL refusing the cache folder: write in full
             logger.info("the network layer is not cached (%s); it is written in full", exc)
             return False
     h = hashlib.sha256()
