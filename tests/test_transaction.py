@@ -328,7 +328,7 @@ def test_an_exception_in_map_drawing_leaves_the_previous_folder_intact(
     def broken(*args, **kwargs):
         raise ZeroDivisionError("injected")
 
-    monkeypatch.setattr("planning.maps.render_report", broken)
+    monkeypatch.setattr("planning.maps.write_report", broken)
     assert main(["--lang", "en", *cli_args("audit", city, out)]) == 1
     err = capsys.readouterr().err
     assert "unexpected ZeroDivisionError: injected" in err

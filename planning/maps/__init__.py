@@ -15,6 +15,8 @@ render_report
     One-page self-contained HTML summary report.
 render_report_pdf
     The same report as PDF (WeasyPrint), or None when WeasyPrint is not installed.
+write_report
+    Both from one layout of the page (the PDF is the layout that proved it fits one sheet).
 write_all
     All of the above into the results folder, as one transaction (the other files are kept).
 draw_all
@@ -33,7 +35,7 @@ from planning.io.parallel import Job, run_jobs
 from planning.io.transaction import MAP_FILES, output_transaction
 from planning.maps.errors import MapOptionsError
 from planning.maps.gap_map import build_gap_map, render_gap_map
-from planning.maps.report import render_report, render_report_pdf, report_map
+from planning.maps.report import render_report, render_report_pdf, report_map, write_report
 from planning.maps.results import Results, load_results
 from planning.maps.static import render_png
 
@@ -49,6 +51,7 @@ __all__ = [
     "render_report",
     "render_report_pdf",
     "write_all",
+    "write_report",
 ]
 
 
@@ -178,18 +181,10 @@ def map_jobs(
         return {"gap_map.png": render_png(results, folder / "gap_map.png", lang=lang)}
 
     def report() -> dict[str, Path]:
-        out: dict[str, Path] = {}
         with tempfile.TemporaryDirectory(prefix="eldercare-report-") as tmp:
             # the report's map, drawn once for its paper size, serves the HTML and the PDF
             map_png = report_map(results, Path(tmp) / "map.png", lang=lang, paper=paper)
-            out["report.html"] = render_report(results, folder / "report.html", lang=lang,
-                                               paper=paper, map_png=map_png)  # fmt: skip
-            if pdf:
-                written = render_report_pdf(results, folder / "report.pdf", lang=lang,
-                                            paper=paper, map_png=map_png)  # fmt: skip
-                if written is not None:
-                    out["report.pdf"] = written
-        return out
+            return write_report(results, folder, lang=lang, paper=paper, map_png=map_png, pdf=pdf)
 
     return [
         Job("gap_map.html", gap_map, cost=2 * size),

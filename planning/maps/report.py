@@ -312,38 +312,73 @@ _FIT_STEPS: tuple[tuple[int | None, float | None], ...] = (
 )
 
 
-def _fits(page: str) -> bool:
-    """Whether WeasyPrint lays ``page`` out on one sheet (True when it is not installed)."""
+def _layout(page: str) -> Any | None:
+    """Lay ``page`` out with WeasyPrint (None when it is not installed)."""
     if not pdf_available():
-        return True
+        return None
     import weasyprint
 
-    return len(weasyprint.HTML(string=page).render().pages) <= 1
+    return weasyprint.HTML(string=page).render()
 
 
-def _fitted(results: Results, lang: Lang, max_rows: int, paper: str, png: Path) -> str:
-    """Return the report page on one sheet: the first of :data:`_FIT_STEPS` that fits."""
-    page = ""
+def _fitted(results: Results, lang: Lang, max_rows: int, paper: str,
+            png: Path) -> tuple[str, Any | None]:  # fmt: skip
+    """Return the page on one sheet (the first of :data:`_FIT_STEPS` that fits) and its layout.
+
+    The layout (WeasyPrint's, None without it) is what the PDF is written from.
+    """
+    page, document = "", None
     for rows, height in _FIT_STEPS:
         n = max_rows if rows is None else min(rows, max_rows)
         page = build_report_html(
             results, lang, max_rows=n, map_png=png, paper=paper, map_height_mm=height
         )
-        if _fits(page):
-            return page
+        document = _layout(page)
+        if document is None or len(document.pages) <= 1:
+            return page, document
     logger.warning("the report does not fit on one %s page even with the smallest map", paper)
-    return page
+    return page, document
 
 
 def _page(results_dir: str | Path | Results, lang: Lang, max_rows: int, paper: str,
-          map_png: Path | None) -> str:  # fmt: skip
-    """Return the report page on one sheet, drawing its map when none is given."""
+          map_png: Path | None) -> tuple[str, Any | None]:  # fmt: skip
+    """Return the report page on one sheet and its layout, drawing its map when none is given."""
     results = load_results(results_dir)
     if map_png is not None:
         return _fitted(results, lang, max_rows, paper, map_png)
     with tempfile.TemporaryDirectory(prefix="eldercare-report-") as tmp:
         png = report_map(results_dir, Path(tmp) / "map.png", lang=lang, paper=paper)
         return _fitted(results, lang, max_rows, paper, png)
+
+
+def write_report(
+    results_dir: str | Path | Results,
+    folder: str | Path,
+    *,
+    lang: str = "zh",
+    max_rows: int = MAX_ROWS,
+    paper: str = "a4",
+    map_png: Path | None = None,
+    pdf: bool = True,
+) -> dict[str, Path]:
+    """Write ``report.html`` and, when WeasyPrint is installed, ``report.pdf`` into ``folder``.
+
+    The page is laid out once: the layout that proved it fits one sheet is the PDF. Parameters
+    are those of :func:`render_report`; ``pdf=False`` writes the HTML only. Returns the written
+    files by name.
+    """
+    language = check_lang(lang)
+    if pdf and not pdf_available():
+        _warn_no_pdf()
+    page, document = _page(results_dir, language, max_rows, paper, map_png)
+    folder = Path(folder)
+    atomic_write_text(folder / "report.html", page)
+    written = {"report.html": folder / "report.html"}
+    if pdf and document is not None:
+        atomic_write_with(folder / "report.pdf", lambda tmp: document.write_pdf(str(tmp)))
+        written["report.pdf"] = folder / "report.pdf"
+    logger.info("report written to %s", folder)
+    return written
 
 
 def render_report(
@@ -378,7 +413,7 @@ def render_report(
         The written file.
     """
     language = check_lang(lang)
-    page = _page(results_dir, language, max_rows, paper, map_png)
+    page, _ = _page(results_dir, language, max_rows, paper, map_png)
     target = Path(out_path) if out_path is not None else Path(results_dir) / "report.html"
     atomic_write_text(target, page)
     logger.info("report written to %s", target)
@@ -427,17 +462,19 @@ def render_report_pdf(
     """
     language = check_lang(lang)
     if not pdf_available():
-        logger.warning(
-            "PDF report skipped: it needs the optional [pdf] extra "
-            "(pip install 'eldercare-planning[pdf]'; WeasyPrint also needs the Pango library). "
-            "report.html can be printed to PDF from a browser instead."
-        )
+        _warn_no_pdf()
         return None
-    import weasyprint
-
-    page = _page(results_dir, language, max_rows, paper, map_png)
+    _, document = _page(results_dir, language, max_rows, paper, map_png)
+    assert document is not None  # WeasyPrint is installed
     target = Path(out_path) if out_path is not None else Path(results_dir) / "report.pdf"
-    document = weasyprint.HTML(string=page, base_url=str(Path(results_dir).resolve()))
     atomic_write_with(target, lambda tmp: document.write_pdf(str(tmp)))
     logger.info("PDF report written to %s", target)
     return target
+
+
+def _warn_no_pdf() -> None:
+    logger.warning(
+        "PDF report skipped: it needs the optional [pdf] extra "
+        "(pip install 'eldercare-planning[pdf]'; WeasyPrint also needs the Pango library). "
+        "report.html can be printed to PDF from a browser instead."
+    )
