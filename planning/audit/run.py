@@ -196,7 +196,7 @@ def run_audit(
     estates["walk_any_m"] = np.where(np.isfinite(reach.any_m), np.round(reach.any_m, 1), np.nan)
     estates["reachable"] = reach.reachable
     estates["unreachable_reason"] = reach.reason
-    _warn_unreachable(estates)
+    _warn_unreachable(estates, radius)
 
     say("Checking floor area per 100 households (每百户配建面积)")
     provision = Provision.build(estates, facilities, ruleset, net, origin_snaps, groups, fac_snaps)
@@ -337,8 +337,12 @@ def _ids(facility_ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _warn_unreachable(estates: gpd.GeoDataFrame) -> None:
-    """Log the estates off the network, by reason (the table carries the reason per estate)."""
+def _warn_unreachable(estates: gpd.GeoDataFrame, radius: float) -> None:
+    """Log the estates off the network, by reason (the table carries the reason per estate).
+
+    Estates on the network that reach no facility within the search radius are named too: their
+    blank ``walk_any_m`` means "farther, or on a part of the network no facility is on".
+    """
     for code, why in (
         ("too_far", "farther than max_snap_m from every street"),
         ("only_fragment", "near only a stray fragment of the network (路网碎片)"),
@@ -351,6 +355,17 @@ def _warn_unreachable(estates: gpd.GeoDataFrame) -> None:
                 why,
                 ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""),
             )
+    alone = estates["reachable"].astype(bool) & estates["walk_any_m"].isna()
+    if alone.any():
+        ids = estates.loc[alone, "estate_id"].astype(str).tolist()
+        logger.warning(
+            "%d estates on the network reach no facility within %.0f m (the search radius, "
+            "search_radius_m / --search-radius-m): it is farther, or on a part of the network "
+            "without one: %s",
+            len(ids),
+            radius,
+            ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""),
+        )
 
 
 #: Networks with at least this many edges trace the tiers' service areas side by side in worker
