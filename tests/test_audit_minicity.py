@@ -300,3 +300,15 @@ def test_gap_map_popup_shows_the_any_distance_walk(audit_dir):
         browser.close()
     assert label == text("nearest_any", "zh")
     assert value == "1,070 m · 北岸街道综合养老服务中心"
+
+
+def test_the_console_says_how_far_the_uncovered_households_walk(audit_dir, tmp_path, capsys):
+    # the same mini city, not quiet: E6's 600 households walk 1,070 m (the 1–1.5 km band)
+    gpkg = audit_dir.parent / "minicity.gpkg"
+    args = [a for a in cli_args("audit", gpkg, tmp_path / "out") if a != "--quiet"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    line = next(s for s in out.splitlines() if s.strip().startswith("Outside the circle"))
+    assert "圈外 600 households" in line
+    assert "1000–1500 m 600 · 1500–2000 m 0 · 2000–3000 m 0 · > 3000 m or none 0" in line
+    assert "off the network" not in line  # every estate reaches the network

@@ -284,6 +284,11 @@ def test_sheet_and_workbook(grid: Path, tmp_path: Path) -> None:
     assert "@page { size: A4" in html
     assert "national" in html
     assert "不达标" in html
+    # units and facility kinds in words, never their codes (the sheet goes to a superior)
+    assert "㎡/百户" in html
+    assert "社区养老服务站" in html
+    for code in ("m2_per_100hh", "m2_per_person", "community_station", "street_centre"):
+        assert code not in html
     wb = load_workbook(out / "review.xlsx")
     assert wb.sheetnames == ["封面", "小区", "规则判定", "最近设施", "共享设施"]
     header = [c.value for c in wb["规则判定"][1]]
@@ -298,6 +303,8 @@ def test_sheet_and_workbook(grid: Path, tmp_path: Path) -> None:
     assert _run(grid, out_en, "--planned-floor-m2", "150", "--lang", "en") == 0
     html_en = (out_en / "review.html").read_text(encoding="utf-8")
     assert "Elderly-care provision review of a new residential estate" in html_en
+    assert "m² per 100 households" in html_en
+    assert "m2_per_100hh" not in html_en
     assert load_workbook(out_en / "review.xlsx").sheetnames[:2] == ["Cover", "Estates"]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from planning.cli.flags import render
-from planning.vocabulary import RULE_VERDICTS
+from planning.vocabulary import RULE_VERDICTS, UNITS, label
 
 #: ANSI/VT escape sequences (CSI … final byte, OSC … BEL/ST, two-byte ESC x) and the other
 #: control characters (C0 but tab and newline, DEL, C1), and bidirectional overrides.
@@ -89,6 +89,16 @@ def print_summary(
         covered = totals["households_covered"][tier]
         shown = "n/a" if share is None else f"{share:.1%}"
         echo(f"  {tier} circle 服务圈 coverage: {shown} of households ({covered})")
+    for profile, figures in (totals.get("by_profile") or {}).items():
+        if profile != "walk":
+            shares = ", ".join(
+                f"{tier} {'n/a' if share is None else f'{share:.1%}'}"
+                for tier, share in figures["coverage"].items()
+            )
+            echo(f"  {profile} 无障碍 coverage: {shares} of households")
+    gap = totals.get("uncovered_by_distance") or {}
+    if gap.get("uncovered_households"):
+        echo(_distance_line(gap))
     echo(
         f"Estates short of floor area 面积不达标: {totals['estates_area_failing']} judged, "
         f"{totals.get('estates_area_below_figure', totals['estates_area_failing'])} below the "
@@ -101,7 +111,7 @@ def print_summary(
         if rule["unit"] == "pct_estates" or rule["value"] is None:
             figure = rule["detail"]
         else:
-            unit = "%" if rule["unit"] == "pct" else f" {rule['unit']}"
+            unit = "%" if rule["unit"] == "pct" else f" {label(UNITS, rule['unit'], 'en')}"
             target = "" if rule["threshold"] is None else f" (target ≥ {rule['threshold']:g}{unit})"
             figure = f"{rule['value']:g}{unit}{target}: {rule['detail']}"
         echo(f"  {VERDICT_WORDS[rule['verdict']]:<14} {rule['rule_id']}: {figure}{evidence}")
@@ -109,3 +119,22 @@ def print_summary(
     if reported:  # why each: summary.json "basis" and `eldercare rules show`
         echo(f"  No verdict, figure only 仅报告 (see `rules show`): {', '.join(reported)}")
     echo(f"Outputs in {out}: " + ", ".join(sorted(files)))
+
+
+def _distance_line(gap: dict[str, Any]) -> str:
+    """How far the households outside the largest circle walk to the nearest facility."""
+    parts = []
+    for band in gap["bands"]:
+        span = (
+            f"{band['from_m']:.0f}–{band['to_m']:.0f} m"
+            if band["to_m"] is not None
+            else f"> {band['from_m']:.0f} m or none"
+        )
+        parts.append(f"{span} {band['households']}")
+    off = gap.get("unreachable") or {}
+    if off.get("households"):
+        parts.append(f"off the network 无法接入 {off['households']}")
+    return (
+        f"  Outside the circle 圈外 {gap['uncovered_households']} households, by walk to the "
+        "nearest facility 最近设施步行距离: " + " · ".join(parts)
+    )

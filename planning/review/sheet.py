@@ -25,6 +25,7 @@ from planning import __version__
 from planning._templates import fragment, render
 from planning.review.core import EstateReview, ReviewOutcome, TierVerdict
 from planning.review.output import labels
+from planning.vocabulary import FACILITY_KINDS, UNITS, label
 
 if TYPE_CHECKING:
     from planning.network import WalkNetwork
@@ -222,6 +223,16 @@ def map_svg(
 
 
 # ---------------------------------------------------------------------------- page
+def _unit(code: str, lang: str) -> str:
+    """Return a unit as the sheet's reader writes it (㎡/百户), never its code."""
+    return label(UNITS, code, "en" if lang == "en" else "zh")
+
+
+def _kind(code: str, lang: str) -> str:
+    """Return a facility kind in words (社区养老服务站…), never its code."""
+    return label(FACILITY_KINDS, code, "en" if lang == "en" else "zh")
+
+
 def _rows(estate: EstateReview, lab: dict[str, str], lang: str) -> list[dict[str, Any]]:
     """Rows of the verdict table: the floor-area rules, the service-circle tiers, the sharing."""
     rows = []
@@ -233,7 +244,7 @@ def _rows(estate: EstateReview, lab: dict[str, str], lang: str) -> list[dict[str
         rows.append(
             {
                 "item": r.title_zh if lang != "en" else r.title_en,
-                "item_note": f"{lab['rate']} {_fmt(r.rate, 2)} {r.rate_unit}",
+                "item_note": f"{lab['rate']} {_fmt(r.rate, 2)} {_unit(r.rate_unit, lang)}",
                 "lines": [figures],
                 "note": r.note,
                 "verdict": _verdict(r.verdict, lab),
@@ -259,7 +270,9 @@ def _rows(estate: EstateReview, lab: dict[str, str], lang: str) -> list[dict[str
         rows.append(
             {
                 "item": f"{lab['tier']} {t.tier}",
-                "item_note": ", ".join(t.facility_kinds),
+                "item_note": (", " if lang == "en" else "、").join(
+                    _kind(k, lang) for k in t.facility_kinds
+                ),
                 "lines": [figures],
                 "note": None,
                 "verdict": _verdict(t.verdict, lab),
@@ -271,11 +284,14 @@ def _rows(estate: EstateReview, lab: dict[str, str], lang: str) -> list[dict[str
     rows.append(
         {
             "item": lab["sharing"],
-            "item_note": f"{lab['rate']} {_fmt(s.rate, 2)} m2_per_100hh, ≤ {_fmt(s.distance_m, 0)} m",
+            "item_note": (
+                f"{lab['rate']} {_fmt(s.rate, 2)} {_unit('m2_per_100hh', lang)}, "
+                f"≤ {_fmt(s.distance_m, 0)} m"
+            ),
             "lines": [
                 f"{f.name} ({f.facility_id}) {_fmt(f.floor_m2)} m², {_fmt(f.walk_m)} m: "
-                f"{_fmt(f.ratio_before, 2)} → {_fmt(f.ratio_after, 2)} m²/100hh"
-                + (" ⚠" if f.flag else "")
+                f"{_fmt(f.ratio_before, 2)} → {_fmt(f.ratio_after, 2)} "
+                f"{_unit('m2_per_100hh', lang)}" + (" ⚠" if f.flag else "")
                 for f in s.facilities
             ],
             "note": s.note,
