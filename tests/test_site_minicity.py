@@ -192,6 +192,8 @@ def test_console_summary_agrees_with_the_files(tmp_path, capsys):
     proposals = pd.read_csv(out / "proposals.csv", encoding="utf-8-sig")
     assert "proven optimal (lower bound 3, gap 0.00%" in printed
     assert "Largest gains (3 of 3)" in printed
+    assert "Proposed 3 Community station / day care site(s)" in printed  # the kind in words
+    assert "community_station" not in printed
     assert "86.4% → 100.0%" in printed
     assert set(proposals["status"]) == {summary["status"]} == {"optimal"}
     assert set(proposals["bound"]) == {summary["bound"]}

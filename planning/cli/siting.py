@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from planning.cli.console import echo
-from planning.vocabulary import SOLVE_STATUSES, Lang, label
+from planning.vocabulary import FACILITY_KINDS, SOLVE_STATUSES, Lang, label
 
 __all__ = ["SHOWN", "print_siting"]
 
@@ -53,7 +53,8 @@ def print_siting(summary: dict[str, Any], proposals: pd.DataFrame, out: Path, la
         Language of the status words.
     """
     echo(
-        f"Proposed {len(proposals):,} {summary['kind']} site(s) from {summary['candidates']:,} "
+        f"Proposed {len(proposals):,} {label(FACILITY_KINDS, summary['kind'], lang)} site(s) "
+        f"from {summary['candidates']:,} "
         f"candidates ({summary['candidate_source']})"
         + (f", at least {summary['min_spacing_m']:g} m apart" if summary["min_spacing_m"] else "")
         + (", capacitated by floor area" if summary["capacitated"] else "")
