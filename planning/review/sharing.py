@@ -190,7 +190,7 @@ class SharingContext:
             verdict = "fail" if any(i.flag for i in items) else "pass"
             note = (
                 f"共享距离 {self.distance:.0f} m 内的设施；比值 = 建筑面积 ÷ (户数/100)，"
-                f"标准 {rate:g} m²/百户 ({rule.id})"
+                f"标准 {rate:g} m²/百户（{rule.title_zh}）"
             )
         if not items:
             verdict = "report"
