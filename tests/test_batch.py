@@ -105,6 +105,33 @@ def test_cli_split_by_street_with_two_workers_equals_demo(demo_tables, tmp_path)
     assert (out / "units_map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_cli_on_a_running_scheduler_gives_the_same_tables(client, demo_tables, tmp_path):
+    # --scheduler: the command joins a cluster it did not start (here the module's LocalCluster,
+    # reached only by its address, as a planner would reach `dask scheduler` on another host)
+    out = tmp_path / "batch"
+    g = str(SAMPLE_GPKG)
+    args = ["--quiet", "batch", "--split", "streets", "--no-maps"]
+    for role, layer in {**LAYERS, "network": "roads", "barriers": "river"}.items():
+        args += [f"--{role}", g, f"--{role}-layer", layer]
+    address = client.scheduler.address
+    assert main([*args, "--scheduler", address, "--out", str(out)]) == 0
+    for table in ("estates.csv", "streets.csv"):
+        assert (out / "province" / table).read_bytes() == (demo_tables / table).read_bytes()
+    assert client.status == "running"  # the cluster is not the command's to close
+
+
+def test_cli_with_an_unreachable_scheduler_says_so(tmp_path, capsys):
+    g = str(SAMPLE_GPKG)
+    args = ["batch", "--split", "streets", "--no-maps", "--scheduler", "tcp://127.0.0.1:9"]
+    for role, layer in {**LAYERS, "network": "roads", "barriers": "river"}.items():
+        args += [f"--{role}", g, f"--{role}-layer", layer]
+    assert main([*args, "--out", str(tmp_path / "batch")]) != 0
+    err = capsys.readouterr().err
+    assert "Cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "batch").exists()  # nothing half-written
+
+
 def test_every_unit_ran_once_and_reported_its_steps(sample_batch):
     _, result, events = sample_batch
     assert result.ok

@@ -320,15 +320,16 @@ def execute(plan: Plan, opts: _Options, progress: Progress | None) -> BatchResul
     """Run a planned batch: measure on Dask, allocate, write (see the module docstring)."""
     check_batch_folder(opts.out)
     say = _Reporter(progress, plan)
-    ledger = Ledger.load(opts.out / STATE_DIR / "ledger.json", fresh=not opts.resume)
-    ledger.save()  # marks the folder as a batch folder from the start
-    failed = dict(plan.failed)
-    for uid, message in plan.failed.items():
-        ledger.record(uid, status="failed", input_hash=None, error=message)
-        say("failed", uid, message)
     measures: dict[str, UnitMeasure] = {}
     resumed: list[str] = []
+    # the cluster first: a scheduler that cannot be reached leaves no folder behind
     with connect(opts.workers, opts.scheduler, opts.client) as client:
+        ledger = Ledger.load(opts.out / STATE_DIR / "ledger.json", fresh=not opts.resume)
+        ledger.save()  # marks the folder as a batch folder from the start
+        failed = dict(plan.failed)
+        for uid, message in plan.failed.items():
+            ledger.record(uid, status="failed", input_hash=None, error=message)
+            say("failed", uid, message)
         link = dashboard_link(client)
         workers = len(client.scheduler_info().get("workers", {}))
         say("cluster", message=f"Dask: {workers} workers" + (f", dashboard {link}" if link else ""))
