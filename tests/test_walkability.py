@@ -577,6 +577,25 @@ def test_cli_profiles_and_road_class_field(tmp_path: Path) -> None:
     assert sheet.loc[0, "不限距离最近设施名称"] == "B站"
 
 
+def test_the_console_tells_the_step_free_figures_apart(tmp_path: Path, capsys) -> None:
+    from planning.cli import main
+
+    gpkg = lines_project(tmp_path)
+    base = ["audit", "--rules", "national", "--field", "road_class=等级"]
+    for role, layer in (("estates", "estates"), ("facilities", "facilities"), ("network", "roads")):
+        base += [f"--{role}", str(gpkg), f"--{role}-layer", layer]
+    assert main([*base, "--profile", "walk,step_free", "--out", str(tmp_path / "both")]) == 0
+    both = capsys.readouterr().out
+    # walk: the 500 households are within the circle; step-free: 1–1.5 km away (steps avoided)
+    assert "  15min circle 服务圈 coverage: 100.0% of households (500)" in both
+    assert "  step_free 无障碍 coverage: 5min 0.0%, 10min 0.0%, 15min 0.0% of households" in both
+    assert main([*base, "--profile", "step_free", "--out", str(tmp_path / "sf")]) == 0
+    alone = capsys.readouterr().out
+    assert "Walking network 路网: step_free 无障碍" in alone
+    assert "  15min circle 服务圈 coverage: 0.0% of households (0)" in alone
+    assert "1000–1500 m 500" in alone  # how far the uncovered households walk
+
+
 def test_project_file_keys(tmp_path: Path) -> None:
     import json
 

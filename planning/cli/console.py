@@ -85,6 +85,9 @@ def print_summary(
     totals = summary["totals"]
     echo(f"Ruleset 规则集: {summary['ruleset']['name_zh']} ({summary['ruleset']['id']})")
     echo(f"Estates 小区: {totals['estates']}, households 户数: {totals['households']}")
+    profile = ((summary.get("parameters") or {}).get("network") or {}).get("profile", "walk")
+    if profile != "walk":  # the circles below are measured on the step-free network
+        echo(f"Walking network 路网: {profile} 无障碍 (no steps, high kerbs or steep inclines)")
     for tier, share in totals["coverage"].items():
         covered = totals["households_covered"][tier]
         shown = "n/a" if share is None else f"{share:.1%}"
