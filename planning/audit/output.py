@@ -34,7 +34,7 @@ from planning.audit.columns import ESTATE_COLUMNS, STREET_COLUMNS, street_tier_c
 from planning.audit.workbook import write_audit_workbook
 from planning.io import write_atomic
 from planning.io.cells import csv_safe
-from planning.io.parallel import Job, run_jobs
+from planning.io.parallel import Job, auto_workers, output_size, run_jobs
 from planning.io.transaction import AUDIT_FILES, output_transaction
 from planning.network.cache import copy_network_layer, network_layer_key
 from planning.rules.format import basis_text
@@ -42,10 +42,6 @@ from planning.vocabulary import Lang
 
 if TYPE_CHECKING:
     from planning.audit.result import Audit
-
-#: Audits at least this large (estates + network edges / 10) write their files side by side in
-#: worker processes; smaller ones finish before the workers would have started.
-PARALLEL_MIN_ROWS = 10_000
 
 #: How many worker processes write: a number, None (every CPU) or "auto" (by the audit's size).
 Workers = int | Literal["auto"] | None
@@ -266,7 +262,7 @@ def table_jobs(result: Audit, folder: Path, *, lang: Lang = "zh") -> list[Job]:
     Parameters and the files written are those of :func:`write_tables`.
     """
     folder = Path(folder)
-    rows = len(result.estates) + len(result.network_edges) / 10
+    rows = output_size(len(result.estates), len(result.network_edges))
     # costs relative to the maps' (planning.maps.map_jobs): the workbook, written cell by cell,
     # is the longest job of a city and starts first
     return [
@@ -280,8 +276,7 @@ def table_jobs(result: Audit, folder: Path, *, lang: Lang = "zh") -> list[Job]:
 
 def parallel_workers(result: Audit) -> int | None:
     """Worker processes for writing ``result``: all CPUs for a city, 1 (none) for a district."""
-    size = len(result.estates) + len(result.network_edges) / 10
-    return None if size >= PARALLEL_MIN_ROWS else 1
+    return auto_workers(output_size(len(result.estates), len(result.network_edges)))
 
 
 def write_tables(

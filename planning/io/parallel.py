@@ -25,6 +25,20 @@ from typing import Any, cast
 
 logger = logging.getLogger(__name__)
 
+#: Results at least this large (estates + network edges / 10) are written and drawn side by side
+#: in worker processes; smaller ones finish before the workers would have started.
+PARALLEL_MIN_ROWS = 10_000
+
+
+def output_size(estates: int, network_edges: int) -> float:
+    """Return how big a results set is to write or draw: estates, and network edges at a tenth."""
+    return estates + network_edges / 10
+
+
+def auto_workers(size: float) -> int | None:
+    """Return the workers for a results set of ``size``: every CPU (None) for a city, else 1."""
+    return None if size >= PARALLEL_MIN_ROWS else 1
+
 
 @dataclass(frozen=True)
 class Job:

@@ -30,8 +30,8 @@ import logging
 import tempfile
 from pathlib import Path
 
-from planning.audit.output import PARALLEL_MIN_ROWS, Workers
-from planning.io.parallel import Job, run_jobs
+from planning.audit.output import Workers
+from planning.io.parallel import Job, auto_workers, output_size, run_jobs
 from planning.io.transaction import MAP_FILES, output_transaction
 from planning.maps.errors import MapOptionsError
 from planning.maps.gap_map import build_gap_map, render_gap_map
@@ -142,14 +142,14 @@ def draw_all(
     jobs = map_jobs(folder, source, lang=lang, basemap=basemap, offline=offline,
                     tianditu_key=tianditu_key, pdf=pdf, paper=paper)  # fmt: skip
     if workers == "auto":
-        workers = None if _size(source) >= PARALLEL_MIN_ROWS else 1
+        workers = auto_workers(_size(source))
     return run_jobs(jobs, workers)
 
 
 def _size(results: Results) -> float:
-    """How big the results are to draw: estates, and network edges at a tenth."""
+    """How big the results are to draw (:func:`planning.io.parallel.output_size`)."""
     network = results.layer("network")
-    return len(results.layers["estates"]) + (0 if network is None else len(network) / 10)
+    return output_size(len(results.layers["estates"]), 0 if network is None else len(network))
 
 
 def map_jobs(
