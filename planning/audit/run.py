@@ -160,7 +160,7 @@ def run_audit(
         logger.warning(
             "%d facilities are off the walking network and reach nobody: %s",
             len(ids),
-            ", ".join(ids[:10]),
+            _listed(ids),
         )
 
     active = (
@@ -337,6 +337,11 @@ def _ids(facility_ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def _listed(ids: list[str]) -> str:
+    """Return the first ten ids for a log line, with an ellipsis when there are more."""
+    return ", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")
+
+
 def _warn_unreachable(estates: gpd.GeoDataFrame, radius: float) -> None:
     """Log the estates off the network, by reason (the table carries the reason per estate).
 
@@ -353,7 +358,7 @@ def _warn_unreachable(estates: gpd.GeoDataFrame, radius: float) -> None:
                 "%d estates are %s and count as not covered: %s",
                 len(ids),
                 why,
-                ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""),
+                _listed(ids),
             )
     alone = estates["reachable"].astype(bool) & estates["walk_any_m"].isna()
     if alone.any():
@@ -364,7 +369,7 @@ def _warn_unreachable(estates: gpd.GeoDataFrame, radius: float) -> None:
             "without one: %s",
             len(ids),
             radius,
-            ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""),
+            _listed(ids),
         )
 
 
