@@ -456,7 +456,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eldercare`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    logger = logging.getLogger("planning")
+    # called in-process (a notebook, a test) the command leaves logging as it found it
+    saved = (logger.handlers[:], logger.level, logger.propagate)
     _configure_logging(args.verbose, args.quiet)
     command = ["eldercare", *(sys.argv[1:] if argv is None else argv)]
-    with terminate_as_exception():
-        return run_command(args.func, args, command)
+    try:
+        with terminate_as_exception():
+            return run_command(args.func, args, command)
+    finally:
+        handlers, level, propagate = saved
+        logger.handlers[:] = handlers
+        logger.setLevel(level)  # setLevel, not .level: it clears the cached level checks
+        logger.propagate = propagate
